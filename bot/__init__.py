@@ -1,0 +1,1 @@
+"""returbot: the application — start-up, config, domain rules, scheduling, language."""

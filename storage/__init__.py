@@ -1,0 +1,1 @@
+"""The database: engine and sessions, typed models, queries, migrations. Knows nothing of Slack."""

@@ -1,0 +1,313 @@
+"""Typed models for every record of SPEC §3, and the bot's own bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.db import Base, UTCDateTime, utcnow
+
+USER = 32  # Slack user and channel IDs
+CODE = 16  # department codes
+
+
+class Counter(Base):
+    """The last human number given per kind ("D", "I", "M"): gapless, never reused."""
+
+    __tablename__ = "counters"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SourceMessage:
+    """A link to the Slack message a record was made from (message shortcuts)."""
+
+    source_channel: Mapped[str | None] = mapped_column(String(USER))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+
+
+class Decision(SourceMessage, Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    basis: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    author: Mapped[str] = mapped_column(String(USER))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(USER))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    departments: Mapped[list[DecisionDepartment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="DecisionDepartment.department"
+    )
+    tags: Mapped[list[DecisionTag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="DecisionTag.tag"
+    )
+    supersedes: Mapped[Decision | None] = relationship(
+        remote_side=[id], foreign_keys=[supersedes_id], back_populates="superseded_by"
+    )
+    superseded_by: Mapped[Decision | None] = relationship(
+        foreign_keys=[supersedes_id], back_populates="supersedes", uselist=False
+    )
+    meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
+    issue: Mapped[Issue | None] = relationship(foreign_keys=[issue_id])
+
+    __table_args__ = (Index("ix_decisions_order", "decided_on", "id"),)
+
+
+class DecisionDepartment(Base):
+    __tablename__ = "decision_departments"
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(CODE), primary_key=True, index=True)
+
+
+class DecisionTag(Base):
+    __tablename__ = "decision_tags"
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Issue(SourceMessage, Base):
+    __tablename__ = "issues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reporter: Mapped[str] = mapped_column(String(USER))
+    owner: Mapped[str] = mapped_column(String(USER), index=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    # decisions and issues point at each other; this side is added after both tables exist
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id", use_alter=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by: Mapped[str | None] = mapped_column(String(USER))
+
+    departments: Mapped[list[IssueDepartment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IssueDepartment.department"
+    )
+    notes: Mapped[list[IssueNote]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueNote.id"
+    )
+    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
+
+
+class IssueDepartment(Base):
+    """An affected department, its acknowledgement, and where its notice was posted."""
+
+    __tablename__ = "issue_departments"
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(CODE), primary_key=True, index=True)
+    acked_by: Mapped[str | None] = mapped_column(String(USER))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_channel: Mapped[str | None] = mapped_column(String(USER))
+    notice_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class IssueNote(Base):
+    __tablename__ = "issue_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    author: Mapped[str] = mapped_column(String(USER))
+    text: Mapped[str] = mapped_column(Text)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recurrence(Base):
+    """A recurring meeting: the rule its occurrences (real meetings) were generated from."""
+
+    __tablename__ = "recurrences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_key: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(16))  # weekly | monthly | quarterly
+    first_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    generated_until: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(USER))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    series_key: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    recurrence_id: Mapped[int | None] = mapped_column(ForeignKey("recurrences.id"))
+    occurrence: Mapped[int | None] = mapped_column(Integer)
+    moved_from: Mapped[date | None] = mapped_column(Date)  # a holiday the occurrence moved off
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE
+    created_by: Mapped[str] = mapped_column(String(USER))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        cascade="all, delete-orphan", order_by="AgendaItem.id"
+    )
+    attendance: Mapped[list[Attendance]] = relationship(
+        cascade="all, delete-orphan", order_by="Attendance.department"
+    )
+    recurrence: Mapped[Recurrence | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("recurrence_id", "occurrence"),)
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(USER))
+    department: Mapped[str | None] = mapped_column(String(CODE))
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attendance(Base):
+    """An optional department's answer for one meeting."""
+
+    __tablename__ = "attendance"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(8))  # attend | skip
+    answered_by: Mapped[str] = mapped_column(String(USER))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: every change to a record."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(USER))
+    entity: Mapped[str] = mapped_column(String(16))  # decision | issue | meeting | binding | ...
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class OutboxMessage(Base):
+    """A message the bot sends on its own: due in the database, sent once by the dispatcher."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(32), default="chat.postMessage")
+    channel: Mapped[str | None] = mapped_column(String(USER))  # None: a DM to `user`
+    user: Mapped[str | None] = mapped_column(String(USER))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+    result_channel: Mapped[str | None] = mapped_column(String(USER))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    ref_kind: Mapped[str | None] = mapped_column(String(16))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_ref", "ref_kind", "ref_id"),
+    )
+
+
+class UserPreference(Base):
+    __tablename__ = "user_preferences"
+    user_id: Mapped[str] = mapped_column(String(USER), primary_key=True)
+    language: Mapped[str] = mapped_column(String(4))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelBinding(Base):
+    """A channel bound at run time to a department, a meeting series or the digest."""
+
+    __tablename__ = "channel_bindings"
+    target: Mapped[str] = mapped_column(
+        String(48), primary_key=True
+    )  # dept:RMA | series:x | digest
+    channel_id: Mapped[str] = mapped_column(String(USER))
+    bound_by: Mapped[str] = mapped_column(String(USER))
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommandReceipt(Base):
+    """A create command as received, to answer a resend within 60 s with the first record."""
+
+    __tablename__ = "command_receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_receipts_lookup", "user_id", "fingerprint", "created_at"),)
+
+
+class DigestRun(Base):
+    """A digest that was posted; ``week`` is set (and unique) for scheduled ones only."""
+
+    __tablename__ = "digest_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str | None] = mapped_column(String(10), unique=True)  # "2026-W48"
+    trigger: Mapped[str] = mapped_column(String(16))  # scheduled | manual
+    posted_by: Mapped[str | None] = mapped_column(String(USER))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lease(Base):
+    """A named lease (the active scheduler) held until it expires unless renewed."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeyValue(Base):
+    """Small pieces of state the bot keeps for itself (the calendar feed token, ...)."""
+
+    __tablename__ = "key_values"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
