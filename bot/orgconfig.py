@@ -126,7 +126,9 @@ class _Reader:
         try:
             tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("organization.timezone", f"unknown IANA time zone {tz_name!r}") from None
+            raise self.fail(
+                "organization.timezone", f"unknown IANA time zone {tz_name!r}"
+            ) from None
         language = self.get(org, "language", "organization.", str, "nb")
         if language not in ("nb", "en"):
             raise self.fail("organization.language", f'must be "nb" or "en", got {language!r}')

@@ -113,5 +113,7 @@ def normalise_database_url(url: str) -> str:
     if backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif backend == "postgresql" and parsed.drivername != "postgresql+psycopg":
-        raise SettingsError("DATABASE_URL for PostgreSQL must use psycopg 3: postgresql+psycopg://…")
+        raise SettingsError(
+            "DATABASE_URL for PostgreSQL must use psycopg 3: postgresql+psycopg://…"
+        )
     return parsed.render_as_string(hide_password=False)

@@ -1,0 +1,55 @@
+"""Channel bindings (SPEC §4.5) and the user's language choice."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.orgconfig import OrgConfig
+from storage import common
+
+
+def target_for(org: OrgConfig, text: str) -> str:
+    """``RMA`` -> ``dept:RMA``, ``network`` -> ``series:network``, ``digest`` -> ``digest``."""
+    word = text.strip().split()[0] if text.strip() else ""
+    if word.lower() == "digest":
+        return "digest"
+    department = org.department(word) if word else None
+    if department is not None:
+        return f"dept:{department.code}"
+    series = org.meeting_series(word) if word else None
+    if series is not None:
+        return f"series:{series.key}"
+    valid = ", ".join([*org.department_codes, *(s.key for s in org.series), "digest"])
+    raise UserError("admin.bad_target", value=word or "—", valid=valid)
+
+
+def label(org: OrgConfig, target: str) -> str:
+    """A binding target as people say it: ``RMA``, ``network``, ``digest``."""
+    return target.split(":", 1)[1] if ":" in target else target
+
+
+def bind(session: Session, user_id: str, target: str, channel_id: str) -> str | None:
+    """Bind ``target`` to ``channel_id``; returns the channel it had before."""
+    before = common.bind_channel(session, target, channel_id, user_id)
+    common.audit(
+        session,
+        actor=user_id,
+        entity="binding",
+        entity_id=None,
+        action="bound",
+        changes={"target": target, "channel": [before, channel_id]},
+    )
+    return before
+
+
+def current(session: Session, org: OrgConfig) -> dict[str, str]:
+    """Every binding: the config's channels, overridden by those bound at run time."""
+    out = {f"dept:{d.code}": d.channel for d in org.departments if d.channel}
+    out.update({f"series:{s.key}": s.channel for s in org.series if s.channel})
+    out.update(common.bindings(session))
+    return out
+
+
+def set_language(session: Session, user_id: str, language: str) -> None:
+    common.set_user_language(session, user_id, language)

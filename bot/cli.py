@@ -1,0 +1,228 @@
+"""The ``returbot`` command (SPEC §7): run, scheduler, console, db, export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from bot import orgconfig
+from bot import settings as settings_module
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger("returbot")
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # urllib3/slack_sdk debug output would carry the Authorization header
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def _settings(need_slack: bool) -> Settings:
+    return settings_module.load(need_slack=need_slack)
+
+
+def _database(settings: Settings, *, migrate: bool) -> object:
+    from storage import migrate as migrations
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    if migrate:
+        migrations.upgrade(db.engine)
+    return db
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``returbot`` command."""
+    parser = argparse.ArgumentParser(prog="returbot", description=__doc__)
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="the bot: HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN")
+    run.add_argument("--no-scheduler", action="store_true", help="leave scheduling to a clock process")
+    sub.add_parser("scheduler", help="the scheduler alone (a clock process)")
+    console = sub.add_parser("console", help="type slash commands offline")
+    console.add_argument("-c", dest="one", metavar="COMMAND", help="run one command and exit")
+    console.add_argument("--user", default="UCONSOLE", help="act as this Slack user ID")
+    console.add_argument("--channel", default="CCONSOLE", help="type in this channel ID")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    export = sub.add_parser("export", help="records to stdout for the archive")
+    export.add_argument("kind", choices=["decisions", "issues", "meetings"])
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return _COMMANDS[args.command](args)
+    except (SettingsError, orgconfig.ConfigError) as error:
+        print(f"returbot: {error}", file=sys.stderr)
+        return 2
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import Database
+
+    settings = _settings(need_slack=False)
+    database = Database(settings.database_url)
+    if args.action == "upgrade":
+        migrate.upgrade(database.engine)
+    print(f"schema at {migrate.current(database.engine)} (code knows {migrate.head()})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import export
+    from storage.db import Database
+
+    settings = _settings(need_slack=False)
+    database = Database(settings.database_url)
+    _require_schema(database)
+    with database.session() as session:
+        records = export.rows(session, args.kind, settings.org.timezone)
+        if args.format == "json":
+            count = export.write_json(records, sys.stdout)
+        else:
+            count = export.write_csv(records, sys.stdout, args.kind)
+    log.info("exported %d %s", count, args.kind)
+    return 0
+
+
+def _require_schema(database: object) -> None:
+    from storage import migrate
+    from storage.db import Database
+
+    assert isinstance(database, Database)
+    if database.dialect == "sqlite":
+        migrate.upgrade(database.engine)
+    elif migrate.current(database.engine) != migrate.head():
+        raise SettingsError("the database schema is not up to date: run `returbot db upgrade` first.")
+
+
+def _runtime(settings: Settings, client: object) -> tuple[object, object, object]:
+    from bot.app import create_app
+    from bot.outbox import Dispatcher
+    from bot.runtime import Runtime
+    from storage.db import Database
+
+    database = Database(settings.database_url)
+    _require_schema(database)
+    rt = Runtime(settings=settings, db=database)
+    dispatcher = Dispatcher(
+        db=database,
+        client=client,  # type: ignore[arg-type]
+        clock=rt.clock,
+        coordinators=settings.coordinators,
+        lang=settings.org.language,
+    )
+    rt.wake_outbox = dispatcher.wake
+    return rt, dispatcher, create_app
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.console import Console, ConsoleClient
+
+    settings = _settings(need_slack=False)
+    client = ConsoleClient(sys.stdout)
+    rt, dispatcher, _ = _runtime(settings, client)
+    app = create_app(rt, client, verify_requests=False)  # type: ignore[arg-type]
+    console = Console(
+        app, sys.stdout, user=args.user, channel=args.channel,
+        after=lambda: dispatcher.run_once(),  # type: ignore[attr-defined]
+    )
+    if args.one:
+        console.run(args.one)
+        return 0
+    if sys.stdin.isatty():
+        print("returbot console: type a slash command such as /returbot help; exit to leave.")
+    console.loop(sys.stdin)
+    return 0
+
+
+def _warn_without_coordinator(settings: Settings) -> None:
+    if not settings.coordinators:
+        log.warning(
+            "no coordinator is configured: coordinator-only actions will be refused. "
+            "Set RETURBOT_COORDINATORS or [organization].coordinators."
+        )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import create_app, make_client
+    from bot.scheduler import build_scheduler, start_dispatch_thread
+    from bot.server import WebApp, make_server
+
+    settings = _settings(need_slack=True)
+    _warn_without_coordinator(settings)
+    client = make_client(settings.bot_token, settings.api_url)
+    rt, dispatcher, _ = _runtime(settings, client)
+    app = create_app(rt, client)  # type: ignore[arg-type]
+    stop = threading.Event()
+    start_dispatch_thread(dispatcher, stop)  # type: ignore[arg-type]
+    scheduler = None
+    if not args.no_scheduler:
+        scheduler = build_scheduler(dispatcher, settings.org.timezone)  # type: ignore[arg-type]
+        scheduler.start()
+    server = make_server(WebApp(app, rt), port=settings.port)  # type: ignore[arg-type]
+    socket_handler = None
+    if settings.app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_handler = SocketModeHandler(app, settings.app_token)
+        socket_handler.connect()
+        log.info("connected to Slack in Socket Mode; health on port %s", server.effective_port)
+    else:
+        log.info("serving Slack on http://0.0.0.0:%s/slack/events", server.effective_port)
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("stopping (signal %s)", signum)
+        server.close()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server.run()
+    except OSError:
+        pass  # closed by the signal handler
+    finally:
+        stop.set()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if socket_handler is not None:
+            socket_handler.close()
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from bot.app import make_client
+    from bot.scheduler import build_scheduler
+
+    settings = _settings(need_slack=True)
+    client = make_client(settings.bot_token, settings.api_url)
+    _rt, dispatcher, _ = _runtime(settings, client)
+    scheduler = build_scheduler(dispatcher, settings.org.timezone)  # type: ignore[arg-type]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    scheduler.start()
+    log.info("scheduler running")
+    stop.wait()
+    scheduler.shutdown()
+    return 0
+
+
+_COMMANDS = {
+    "run": cmd_run,
+    "scheduler": cmd_scheduler,
+    "console": cmd_console,
+    "db": cmd_db,
+    "export": cmd_export,
+}

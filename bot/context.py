@@ -1,0 +1,51 @@
+"""Who is acting, and what time it is: the two things every use case needs besides a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Lang
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A Slack user acting through a command, a button or a modal."""
+
+    user_id: str
+    lang: Lang
+    is_coordinator: bool = False
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that tests move by hand (``clock.advance(minutes=5)``)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment.astimezone(UTC)
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    """Today's date in the organisation's time zone."""
+    return now.astimezone(tz).date()

@@ -1,0 +1,210 @@
+"""The decision log (SPEC §3, §4.1): log, list, search, show, supersede, revoke."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import departments, guard
+from bot.context import Actor, local_today
+from bot.errors import UserError
+from bot.orgconfig import OrgConfig
+from storage import common, search
+from storage import decisions as store
+from storage.models import Decision, DecisionDepartment, DecisionTag, Issue, Meeting
+
+_TAG = re.compile(r"^[\w\-.]{1,64}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """The Slack message a record was made from."""
+
+    channel: str
+    ts: str
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    title: str
+    details: str = ""
+    departments: Sequence[str] = ()
+    decided_by: str = ""
+    basis: str = ""
+    decided_on: date | None = None
+    tags: Sequence[str] = ()
+    meeting: int | None = None
+    issue: int | None = None
+    supersedes: int | None = None
+    source: SourceLink | None = field(default=None)
+
+
+def ref(decision: Decision) -> str:
+    return f"D-{decision.number}"
+
+
+def normalise_tags(tags: Sequence[str]) -> list[str]:
+    """Lower-case tags without a leading '#', de-duplicated; odd characters refused."""
+    out: list[str] = []
+    for raw in tags:
+        tag = raw.strip().lstrip("#").casefold()
+        if not tag:
+            continue
+        if not _TAG.match(tag):
+            raise UserError("decision.bad_tag", tag=raw.strip())
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def log(
+    session: Session, org: OrgConfig, actor: Actor, data: DecisionInput, now: datetime
+) -> Decision:
+    """Validate and log a decision as D-n, superseding another if asked; nothing on error."""
+    title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
+    details = guard.check_text(data.details, "details")
+    decided_by = guard.check_text(data.decided_by, "by", limit=guard.TITLE_LIMIT)
+    basis = guard.check_text(data.basis, "basis")
+    codes = departments.resolve(org, data.departments)
+    tags = normalise_tags(data.tags)
+    if len(tags) > 20:
+        raise UserError("decision.too_many_tags", limit=20)
+    today = local_today(now, org.timezone)
+    decided_on = data.decided_on or today
+    if decided_on > today:
+        raise UserError("decision.future_date")
+    meeting_id = _meeting_id(session, data.meeting)
+    issue_id = _issue_id(session, data.issue)
+    older = None
+    if data.supersedes is not None:
+        older = store.by_number(session, data.supersedes)
+        if older is None:
+            raise UserError("decision.not_found", ref=f"D-{data.supersedes}")
+        if older.status == "revoked":
+            raise UserError("decision.supersede_revoked", ref=ref(older))
+        if older.superseded_by is not None:
+            raise UserError(
+                "decision.already_superseded", ref=ref(older), by=ref(older.superseded_by)
+            )
+    decision = Decision(
+        number=common.next_number(session, "D"),
+        title=title,
+        details=details,
+        decided_by=decided_by,
+        basis=basis,
+        decided_on=decided_on,
+        author=actor.user_id,
+        status="active",
+        meeting_id=meeting_id,
+        issue_id=issue_id,
+        created_at=now,
+        departments=[DecisionDepartment(department=c) for c in codes],
+        tags=[DecisionTag(tag=t) for t in tags],
+    )
+    if data.source is not None:
+        decision.source_channel = data.source.channel
+        decision.source_ts = data.source.ts
+        decision.source_permalink = data.source.permalink
+    session.add(decision)
+    session.flush()
+    if older is not None:
+        decision.supersedes = older
+        older.status = "superseded"
+        common.audit(
+            session,
+            actor=actor.user_id,
+            entity="decision",
+            entity_id=older.id,
+            action="superseded",
+            changes={"status": ["active", "superseded"], "superseded_by": ref(decision)},
+        )
+    common.audit(
+        session,
+        actor=actor.user_id,
+        entity="decision",
+        entity_id=decision.id,
+        action="logged",
+        changes={"title": title, "departments": codes, "supersedes": older and ref(older)},
+    )
+    search.index_decision(session, decision.id, title, details, " ".join(tags))
+    return decision
+
+
+def _meeting_id(session: Session, number: int | None) -> int | None:
+    if number is None:
+        return None
+    found = session.scalar(select(Meeting.id).where(Meeting.number == number))
+    if found is None:
+        raise UserError("common.meeting_not_found", ref=f"M-{number}")
+    return found
+
+
+def _issue_id(session: Session, number: int | None) -> int | None:
+    if number is None:
+        return None
+    found = session.scalar(select(Issue.id).where(Issue.number == number))
+    if found is None:
+        raise UserError("common.issue_not_found", ref=f"I-{number}")
+    return found
+
+
+def get(session: Session, number: int) -> Decision:
+    """The decision D-``number``, or a sentence saying there is none."""
+    decision = store.by_number(session, number)
+    if decision is None:
+        raise UserError("decision.not_found", ref=f"D-{number}")
+    return decision
+
+
+def revoke(session: Session, actor: Actor, number: int, reason: str, now: datetime) -> Decision:
+    """Mark D-n revoked with a reason; only its author or a coordinator may."""
+    decision = get(session, number)
+    if actor.user_id != decision.author and not actor.is_coordinator:
+        raise UserError("decision.revoke_not_allowed", ref=ref(decision), author=decision.author)
+    reason = guard.check_text(reason, "reason", required=True)
+    if decision.status == "revoked":
+        raise UserError("decision.already_revoked", ref=ref(decision))
+    before = decision.status
+    decision.status = "revoked"
+    decision.revoked_reason = reason
+    decision.revoked_by = actor.user_id
+    decision.revoked_at = now
+    common.audit(
+        session,
+        actor=actor.user_id,
+        entity="decision",
+        entity_id=decision.id,
+        action="revoked",
+        changes={"status": [before, "revoked"], "reason": reason},
+    )
+    return decision
+
+
+def latest(
+    session: Session,
+    org: OrgConfig,
+    *,
+    department: str | None = None,
+    since: date | None = None,
+    tag: str | None = None,
+    limit: int = 10,
+) -> tuple[list[Decision], int]:
+    """The latest decisions matching the filters, and how many match in all."""
+    code = departments.resolve(org, [department])[0] if department else None
+    tags = normalise_tags([tag]) if tag else []
+    return store.latest(
+        session, department=code, since=since, tag=tags[0] if tags else None, limit=limit
+    )
+
+
+def find(session: Session, words: str, limit: int = 10) -> list[Decision]:
+    """Full-text search over title, details and tags; best first."""
+    if not search.terms(words):
+        raise UserError("decision.search_needs_words")
+    return store.by_ids(session, search.search_decisions(session, words, limit))

@@ -1,0 +1,172 @@
+"""The archive export (SPEC §7): decisions, issues, meetings as JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Decision, Issue, Meeting
+
+KINDS = ("decisions", "issues", "meetings")
+COLUMNS = {
+    "decisions": (
+        "id", "title", "details", "departments", "decided_by", "basis", "decided_on", "author",
+        "tags", "meeting", "issue", "supersedes", "superseded_by", "status", "created_at",
+    ),
+    "issues": (
+        "id", "title", "description", "departments", "reporter", "owner", "priority", "status",
+        "due", "created_at", "closed_at", "decision", "notes", "acknowledgements",
+    ),
+    "meetings": (
+        "id", "series", "title", "starts_at", "ends_at", "place", "status", "recurrence",
+        "agenda", "attendance",
+    ),
+}
+
+
+def _iso(moment: datetime | None, tz: ZoneInfo | None = None) -> str | None:
+    if moment is None:
+        return None
+    return (moment.astimezone(tz) if tz else moment).isoformat()
+
+
+def decisions(session: Session) -> Iterator[dict[str, Any]]:
+    stmt = select(Decision).order_by(Decision.number).options(
+        selectinload(Decision.superseded_by), selectinload(Decision.supersedes),
+        selectinload(Decision.meeting), selectinload(Decision.issue),
+    )
+    for d in session.scalars(stmt):
+        yield {
+            "id": f"D-{d.number}",
+            "title": d.title,
+            "details": d.details,
+            "departments": [x.department for x in d.departments],
+            "decided_by": d.decided_by,
+            "basis": d.basis,
+            "decided_on": d.decided_on.isoformat(),
+            "author": d.author,
+            "tags": [x.tag for x in d.tags],
+            "meeting": f"M-{d.meeting.number}" if d.meeting else None,
+            "issue": f"I-{d.issue.number}" if d.issue else None,
+            "supersedes": f"D-{d.supersedes.number}" if d.supersedes else None,
+            "superseded_by": f"D-{d.superseded_by.number}" if d.superseded_by else None,
+            "status": d.status,
+            "created_at": _iso(d.created_at),
+        }
+
+
+def issues(session: Session) -> Iterator[dict[str, Any]]:
+    stmt = select(Issue).order_by(Issue.number).options(
+        selectinload(Issue.notes), selectinload(Issue.decision)
+    )
+    for i in session.scalars(stmt):
+        yield {
+            "id": f"I-{i.number}",
+            "title": i.title,
+            "description": i.description,
+            "departments": [x.department for x in i.departments],
+            "reporter": i.reporter,
+            "owner": i.owner,
+            "priority": i.priority,
+            "status": i.status,
+            "due": i.due.isoformat() if i.due else None,
+            "created_at": _iso(i.created_at),
+            "closed_at": _iso(i.closed_at),
+            "decision": f"D-{i.decision.number}" if i.decision else None,
+            "notes": [
+                {"author": n.author, "text": n.text, "created_at": _iso(n.created_at)}
+                for n in i.notes
+            ],
+            "acknowledgements": [
+                {"department": x.department, "by": x.acked_by, "at": _iso(x.acked_at)}
+                for x in i.departments
+                if x.acked_by
+            ],
+        }
+
+
+def meetings(session: Session, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
+    stmt = select(Meeting).order_by(Meeting.number).options(
+        selectinload(Meeting.agenda), selectinload(Meeting.attendance),
+        selectinload(Meeting.recurrence),
+    )
+    issue_numbers = {row[0]: row[1] for row in session.execute(select(Issue.id, Issue.number))}
+    for m in session.scalars(stmt):
+        yield {
+            "id": f"M-{m.number}",
+            "series": m.series_key,
+            "title": m.title,
+            "starts_at": _iso(m.starts_at, tz),
+            "ends_at": _iso(m.ends_at, tz),
+            "place": m.place,
+            "status": m.status,
+            "recurrence": m.recurrence.rule if m.recurrence else None,
+            "agenda": [
+                {
+                    "text": a.text,
+                    "author": a.author,
+                    "department": a.department,
+                    "issue": f"I-{issue_numbers[a.issue_id]}" if a.issue_id else None,
+                }
+                for a in m.agenda
+            ],
+            "attendance": [
+                {"department": a.department, "answer": a.answer, "by": a.answered_by}
+                for a in m.attendance
+            ],
+        }
+
+
+def rows(session: Session, kind: str, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
+    if kind == "decisions":
+        return decisions(session)
+    if kind == "issues":
+        return issues(session)
+    if kind == "meetings":
+        return meetings(session, tz)
+    raise ValueError(f"unknown export kind {kind!r}")
+
+
+def write_json(records: Iterator[dict[str, Any]], out: io.TextIOBase | Any) -> int:
+    """A JSON array, one object a line, streamed; returns how many were written."""
+    count = 0
+    out.write("[")
+    for record in records:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(record, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(_cell_item(v) for v in value)
+    return str(value)
+
+
+def _cell_item(value: Any) -> str:
+    if isinstance(value, dict):
+        return "|".join("" if v is None else str(v) for v in value.values())
+    return str(value)
+
+
+def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase | Any, kind: str) -> int:
+    """CSV with the JSON's columns; lists joined with ';' (nested fields with '|')."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow({k: _cell(v) for k, v in record.items()})
+        count += 1
+    return count

@@ -1,0 +1,39 @@
+"""What the Slack side needs at run time: settings, database, clock, and a nudge for the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from bot.context import Actor, Clock, SystemClock
+from bot.i18n import Lang, as_lang
+from bot.orgconfig import OrgConfig
+from bot.settings import Settings
+from storage import common
+from storage.db import Database
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    wake_outbox: Callable[[], None] = _nothing
+
+    @property
+    def org(self) -> OrgConfig:
+        return self.settings.org
+
+    def is_coordinator(self, user_id: str) -> bool:
+        return user_id in self.settings.coordinators
+
+    def actor(self, session: Session, user_id: str) -> Actor:
+        """The acting user with their language (their own choice, else the organisation's)."""
+        lang: Lang = as_lang(common.user_language(session, user_id) or self.org.language)
+        return Actor(user_id=user_id, lang=lang, is_coordinator=self.is_coordinator(user_id))

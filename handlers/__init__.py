@@ -1,0 +1,17 @@
+"""Slack's side: listeners that parse a request, call bot/, and render Block Kit."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+
+
+def register(app: App, rt: Runtime) -> None:
+    """Register every listener module on ``app``."""
+    from handlers import admin, decisions, errors
+
+    errors.register(app, rt)
+    decisions.register(app, rt)
+    admin.register(app, rt)
+    errors.register_fallbacks(app, rt)

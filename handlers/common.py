@@ -1,0 +1,164 @@
+"""The shape every slash command shares: parse, act in one transaction, answer in the ack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.textparse import ParsedCommand, parse_command
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import guard
+from bot.context import Actor
+from bot.errors import UserError
+from bot.i18n import Lang, t
+from bot.runtime import Runtime
+from storage import common
+
+log = logging.getLogger("returbot.handlers")
+RESEND_WINDOW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a command says back: ephemeral unless ``in_channel``; ``receipt`` names a new record."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    in_channel: bool = False
+    receipt: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    rt: Runtime
+    session: Session
+    actor: Actor
+    client: WebClient
+    command: str
+    channel_id: str
+    trigger_id: str | None
+    parsed: ParsedCommand
+
+    @property
+    def lang(self) -> Lang:
+        return self.actor.lang
+
+    def option(self, key: str) -> str | None:
+        return self.parsed.options.get(key)
+
+
+Subcommand = Callable[[Request], Answer]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A slash command: its subcommands, the default one, the options each accepts."""
+
+    name: str
+    subcommands: Mapping[str, Subcommand]
+    options: Mapping[str, Collection[str]]
+    default: str = "new"
+    creates: Collection[str] = field(default_factory=frozenset)
+    on_empty: Callable[[Runtime, Actor, WebClient, dict[str, Any]], Answer | None] | None = None
+
+
+def run_command(
+    rt: Runtime, spec: CommandSpec, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    """Answer one slash command within the ack; bad input gets one sentence, nothing written."""
+    user_id = str(body.get("user_id", ""))
+    raw = str(body.get("text") or "")
+    answer: Answer
+    try:
+        with rt.db.session() as session:
+            actor = rt.actor(session, user_id)
+            answer = _dispatch(rt, spec, session, actor, client, body, raw)
+    except UserError as error:
+        lang = _lang_of(rt, user_id)
+        answer = Answer(t(lang, error.key, **error.params))
+    except Exception:
+        log.exception("command %s failed", spec.name)
+        answer = Answer(t(_lang_of(rt, user_id), "common.internal_error"))
+    if answer.receipt:
+        rt.wake_outbox()
+    ack(**render_ack(answer))
+
+
+def _dispatch(
+    rt: Runtime,
+    spec: CommandSpec,
+    session: Session,
+    actor: Actor,
+    client: WebClient,
+    body: dict[str, Any],
+    raw: str,
+) -> Answer:
+    if not raw.strip() and spec.on_empty is not None:
+        opened = spec.on_empty(rt, actor, client, body)
+        if opened is not None:
+            return opened
+    first = raw.strip().split(maxsplit=1)[0].lower() if raw.strip() else ""
+    sub = first if first in spec.subcommands else spec.default
+    parsed = parse_command(
+        raw,
+        subcommands=spec.subcommands.keys(),
+        default=spec.default,
+        options=spec.options.get(sub, ()),
+    )
+    request = Request(
+        rt=rt,
+        session=session,
+        actor=actor,
+        client=client,
+        command=spec.name,
+        channel_id=str(body.get("channel_id", "")),
+        trigger_id=body.get("trigger_id"),
+        parsed=parsed,
+    )
+    if parsed.subcommand in spec.creates:
+        fingerprint = guard.fingerprint(spec.name, raw)
+        common.lock_fingerprint(session, actor.user_id, fingerprint)
+        since = rt.clock.now() - RESEND_WINDOW
+        earlier = common.recent_receipt(session, actor.user_id, fingerprint, since)
+        if earlier is not None:
+            return Answer(t(actor.lang, "common.already_done", ref=earlier))
+        answer = spec.subcommands[parsed.subcommand](request)
+        if answer.receipt:
+            common.add_receipt(session, actor.user_id, fingerprint, answer.receipt)
+        return answer
+    return spec.subcommands[parsed.subcommand](request)
+
+
+def _lang_of(rt: Runtime, user_id: str) -> Lang:
+    try:
+        with rt.db.session() as session:
+            return rt.actor(session, user_id).lang
+    except Exception:
+        return rt.org.language
+
+
+def render_ack(answer: Answer) -> dict[str, Any]:
+    """The keyword arguments of ``ack()`` for an answer."""
+    out: dict[str, Any] = {"text": answer.text}
+    if answer.blocks:
+        out["blocks"] = answer.blocks
+    if answer.in_channel:
+        out["response_type"] = "in_channel"
+    return out
+
+
+def require_coordinator(rt: Runtime, actor: Actor) -> None:
+    """Refuse with a sentence naming who may, or how to configure a coordinator."""
+    if actor.is_coordinator:
+        return
+    if not rt.settings.coordinators:
+        raise UserError("common.no_coordinator")
+    raise UserError(
+        "common.coordinator_only", who=", ".join(f"<@{u}>" for u in rt.settings.coordinators)
+    )

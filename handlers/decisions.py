@@ -1,0 +1,274 @@
+"""/decision and /beslutning (SPEC §4.1), the decision modal and "Log as decision"."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from bot.dates import parse_date
+from bot.textparse import parse_ref, split_list
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import decisions, outbox
+from bot.context import Actor, local_today
+from bot.decisions import DecisionInput, SourceLink
+from bot.errors import UserError
+from bot.i18n import t
+from bot.runtime import Runtime
+from handlers.common import Answer, CommandSpec, Request, run_command
+from handlers.ids import Action, Block, Callback, Command, command_pattern
+from handlers.views import decisions as views
+
+log = logging.getLogger("returbot.handlers")
+NEW_OPTIONS = ("details", "dept", "by", "basis", "date", "meeting", "issue", "supersedes", "tags")
+
+
+def _ref(value: str | None, prefix: str) -> int | None:
+    return parse_ref(value, prefix) if value else None
+
+
+def new(req: Request) -> Answer:
+    today = local_today(req.rt.clock.now(), req.rt.org.timezone)
+    data = DecisionInput(
+        title=req.parsed.text,
+        details=req.option("details") or "",
+        departments=split_list(req.option("dept") or ""),
+        decided_by=req.option("by") or "",
+        basis=req.option("basis") or "",
+        decided_on=parse_date(req.option("date") or "", today=today)
+        if req.option("date")
+        else None,
+        tags=split_list(req.option("tags") or ""),
+        meeting=_ref(req.option("meeting"), "M"),
+        issue=_ref(req.option("issue"), "I"),
+        supersedes=_ref(req.option("supersedes"), "D"),
+    )
+    if not data.title:
+        raise UserError("decision.title_required")
+    decision = decisions.log(req.session, req.rt.org, req.actor, data, req.rt.clock.now())
+    text, blocks = views.logged(decision, req.lang)
+    return Answer(text, blocks, in_channel=True, receipt=views.ref(decision))
+
+
+def listing(req: Request) -> Answer:
+    today = local_today(req.rt.clock.now(), req.rt.org.timezone)
+    since = req.option("since")
+    found, total = decisions.latest(
+        req.session,
+        req.rt.org,
+        department=req.option("dept"),
+        since=parse_date(since, today=today) if since else None,
+        tag=req.option("tag"),
+    )
+    text, blocks = views.listing(
+        found, total, req.lang, empty_key="decision.list_empty", more_key="decision.list_more"
+    )
+    return Answer(text, blocks)
+
+
+def search(req: Request) -> Answer:
+    found = decisions.find(req.session, req.parsed.text)
+    text, blocks = views.listing(
+        found,
+        len(found),
+        req.lang,
+        empty_key="decision.search_empty",
+        more_key="decision.list_more",
+    )
+    return Answer(text, blocks)
+
+
+def show(req: Request) -> Answer:
+    if not req.parsed.text:
+        raise UserError("decision.ref_needed", form="/decision show D-1")
+    number = parse_ref(req.parsed.text.split()[0], "D")
+    text, blocks = views.card(decisions.get(req.session, number), req.lang)
+    return Answer(text, blocks)
+
+
+def revoke(req: Request) -> Answer:
+    words = req.parsed.text.split(maxsplit=1)
+    if not words:
+        raise UserError("decision.ref_needed", form="/decision revoke D-1 <reason>")
+    number = parse_ref(words[0], "D")
+    reason = words[1] if len(words) > 1 else ""
+    if not reason.strip():
+        raise UserError("decision.reason_required", ref=f"D-{number}")
+    decision = decisions.revoke(req.session, req.actor, number, reason, req.rt.clock.now())
+    text = t(req.lang, "decision.revoked", ref=views.ref(decision), user=f"<@{req.actor.user_id}>")
+    return Answer(text, in_channel=True)
+
+
+def usage(req: Request) -> Answer:
+    return Answer(t(req.lang, "decision.help"))
+
+
+def open_modal(rt: Runtime, actor: Actor, client: WebClient, body: dict[str, Any]) -> Answer | None:
+    today = local_today(rt.clock.now(), rt.org.timezone)
+    view = views.modal(
+        rt.org, actor.lang, today=today, metadata={"channel": body.get("channel_id")}
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+    return Answer("")
+
+
+SPEC = CommandSpec(
+    name=Command.DECISION,
+    subcommands={
+        "new": new,
+        "list": listing,
+        "search": search,
+        "show": show,
+        "revoke": revoke,
+        "help": usage,
+    },
+    options={"new": NEW_OPTIONS, "list": ("dept", "since", "tag")},
+    creates=frozenset({"new"}),
+    on_empty=open_modal,
+)
+
+
+def _value(state: dict[str, Any], block: Block) -> Any:
+    element = state.get(block, {}).get(Action.VALUE, {})
+    if "selected_options" in element:
+        return [o.get("value", "") for o in element.get("selected_options") or []]
+    if "selected_date" in element:
+        return element.get("selected_date")
+    return element.get("value")
+
+
+def from_modal(
+    rt: Runtime, actor: Actor, state: dict[str, Any], meta: dict[str, Any]
+) -> DecisionInput:
+    """Read the modal's fields; a field that is wrong raises UserError with ``block`` set."""
+
+    def field(block: Block, read: Any) -> Any:
+        raw = _value(state, block)
+        try:
+            return read(raw) if raw else None
+        except UserError as error:
+            error.params["block"] = block
+            raise
+
+    source = meta.get("source")
+    decided_on = field(
+        Block.DATE, lambda v: parse_date(str(v), today=local_today(rt.clock.now(), rt.org.timezone))
+    )
+    return DecisionInput(
+        title=str(_value(state, Block.TITLE) or ""),
+        details=str(_value(state, Block.DETAILS) or ""),
+        departments=list(_value(state, Block.DEPARTMENTS) or []),
+        decided_by=str(_value(state, Block.DECIDED_BY) or ""),
+        basis=str(_value(state, Block.BASIS) or ""),
+        decided_on=decided_on,
+        tags=split_list(str(_value(state, Block.TAGS) or "")),
+        supersedes=field(Block.SUPERSEDES, lambda v: parse_ref(str(v), "D")),
+        meeting=field(Block.MEETING, lambda v: parse_ref(str(v), "M")),
+        issue=field(Block.ISSUE, lambda v: parse_ref(str(v), "I")),
+        source=SourceLink(**source) if isinstance(source, dict) else None,
+    )
+
+
+# which modal field a domain error belongs to
+_ERROR_BLOCK = {
+    "decision.future_date": Block.DATE,
+    "decision.not_found": Block.SUPERSEDES,
+    "decision.supersede_revoked": Block.SUPERSEDES,
+    "decision.already_superseded": Block.SUPERSEDES,
+    "decision.bad_tag": Block.TAGS,
+    "decision.too_many_tags": Block.TAGS,
+    "common.meeting_not_found": Block.MEETING,
+    "common.issue_not_found": Block.ISSUE,
+    "common.unknown_department": Block.DEPARTMENTS,
+}
+_FIELD_BLOCK = {
+    "title": Block.TITLE,
+    "details": Block.DETAILS,
+    "by": Block.DECIDED_BY,
+    "basis": Block.BASIS,
+}
+
+
+def error_block(error: UserError) -> str:
+    """The modal block an error is shown under."""
+    if "block" in error.params:
+        return str(error.params["block"])
+    if error.key in _ERROR_BLOCK:
+        return _ERROR_BLOCK[error.key]
+    return _FIELD_BLOCK.get(str(error.params.get("field", "")), Block.TITLE)
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.command(command_pattern(Command.DECISION))
+    def decision_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        run_command(rt, SPEC, ack, body, client)
+
+    @app.view(Callback.DECISION_MODAL)
+    def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        state = view.get("state", {}).get("values", {})
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        try:
+            with rt.db.session() as session:
+                actor = rt.actor(session, user_id)
+                decision = decisions.log(
+                    session, rt.org, actor, from_modal(rt, actor, state, meta), rt.clock.now()
+                )
+                text, blocks = views.logged(decision, actor.lang)
+                channel = meta.get("channel")
+                outbox.enqueue(
+                    session,
+                    kind="confirmation",
+                    text=text,
+                    blocks=blocks,
+                    channel=channel if channel else None,
+                    user=None if channel else user_id,
+                    fallback_user=user_id if channel else None,
+                    due_at=rt.clock.now(),
+                    ref_kind="decision",
+                    ref_id=decision.id,
+                )
+        except UserError as error:
+            with rt.db.session() as session:
+                lang = rt.actor(session, user_id).lang
+            ack(
+                response_action="errors",
+                errors={error_block(error): t(lang, error.key, **error.params)},
+            )
+            return
+        ack()
+        rt.wake_outbox()
+
+    @app.shortcut(Callback.DECISION_FROM_MESSAGE)
+    def decision_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = body.get("message", {})
+        channel = body.get("channel", {}).get("id", "")
+        ts = message.get("ts", "")
+        permalink = None
+        try:
+            permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except SlackApiError as error:
+            log.info("no permalink for a shortcut message: %s", error.response.get("error"))
+        text = str(message.get("text") or "")
+        with rt.db.session() as session:
+            actor = rt.actor(session, body["user"]["id"])
+        meta = {
+            "channel": channel,
+            "source": {"channel": channel, "ts": ts, "permalink": permalink},
+        }
+        view = views.modal(
+            rt.org,
+            actor.lang,
+            today=local_today(rt.clock.now(), rt.org.timezone),
+            metadata=meta,
+            title=text.strip().splitlines()[0][:200] if text.strip() else "",
+            details=text,
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,0 +1,46 @@
+"""The one error handler, and answers for what no other listener takes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltResponse
+
+from bot.i18n import t
+from bot.runtime import Runtime
+
+log = logging.getLogger("returbot.handlers")
+ANYTHING = re.compile(r".*")
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # the body may carry user text; the type of failure is enough at error level
+        log.error("unhandled %s in a %s request", type(error).__name__, body.get("type", "command"))
+        log.debug("details", exc_info=error)
+        if "command" in body:
+            return BoltResponse(status=200, body=t(rt.org.language, "common.internal_error"))
+        return BoltResponse(status=200, body="")
+
+
+def register_fallbacks(app: App, rt: Runtime) -> None:
+    """What no listener took still gets an answer (a sentence, or a quiet ack), never a 404."""
+
+    @app.command(re.compile(r"^/.*$"))
+    def unknown_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack(text=t(rt.org.language, "common.unknown_command", command=body.get("command", "")))
+
+    @app.action(ANYTHING)
+    def unknown_action(ack: Ack) -> None:
+        ack()
+
+    @app.view(ANYTHING)
+    def unknown_view(ack: Ack) -> None:
+        ack()
+
+    @app.shortcut(ANYTHING)
+    def unknown_shortcut(ack: Ack) -> None:
+        ack()

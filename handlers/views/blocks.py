@@ -1,0 +1,100 @@
+"""Small Block Kit builders within Slack's limits (3,000 characters a section, 150 a header)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot import guard
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to ``limit`` characters with an ellipsis, for display only."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_LIMIT)}}
+
+
+def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
+    block: Block = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)},
+    }
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def sections(text: str) -> list[Block]:
+    """Long mrkdwn split over as many sections as it needs, on line breaks where possible."""
+    out: list[Block] = []
+    rest = text
+    while rest:
+        if len(rest) <= SECTION_LIMIT:
+            out.append(section(rest))
+            break
+        cut = rest.rfind("\n", 0, SECTION_LIMIT)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, SECTION_LIMIT)
+        if cut <= 0:
+            cut = SECTION_LIMIT
+        out.append(section(rest[:cut]))
+        rest = rest[cut:].lstrip("\n")
+    return out
+
+
+def fields(pairs: Iterable[tuple[str, str]]) -> list[Block]:
+    """Label/value pairs as section fields, ten to a section (Slack's limit)."""
+    items = [
+        {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)}
+        for label, value in pairs
+        if value
+    ]
+    return [{"type": "section", "fields": items[i : i + 10]} for i in range(0, len(items), 10)]
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, 75)},
+        "action_id": action_id,
+    }
+    if value:
+        element["value"] = value[:2000]
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[Block], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def user(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def quote(text: str) -> str:
+    """User text for mrkdwn: safe (no broadcast pings, escaped markup)."""
+    return guard.mrkdwn(text)

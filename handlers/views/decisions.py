@@ -1,0 +1,211 @@
+"""Block Kit for decisions: the confirmation, the card, lists, the modal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.dates import format_date
+
+from bot.i18n import Lang, t
+from bot.orgconfig import OrgConfig
+from handlers.ids import Action, Block, Callback
+from handlers.views.blocks import (
+    clip,
+    context,
+    fields,
+    header,
+    quote,
+    section,
+    sections,
+    user,
+)
+from storage.decisions import chain
+from storage.models import Decision
+
+View = dict[str, Any]
+
+
+def ref(decision: Decision) -> str:
+    return f"D-{decision.number}"
+
+
+def status_text(decision: Decision, lang: Lang) -> str:
+    if decision.status == "superseded" and decision.superseded_by is not None:
+        return t(lang, "decision.status_superseded", by=ref(decision.superseded_by))
+    return t(lang, f"decision.status_{decision.status}")
+
+
+def one_line(decision: Decision, lang: Lang) -> str:
+    """``*D-12* Title — 1. desember 2026 · RMA, OPA`` (+ status when not active)."""
+    codes = ", ".join(d.department for d in decision.departments)
+    parts = [f"*{ref(decision)}* {quote(clip(decision.title, 200))}"]
+    meta = format_date(decision.decided_on, lang)
+    if codes:
+        meta += f" · {codes}"
+    if decision.status != "active":
+        meta += f" · _{status_text(decision, lang)}_"
+    return parts[0] + " — " + meta
+
+
+def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
+    """The in-channel confirmation of a new decision."""
+    text = t(lang, "decision.logged", ref=ref(decision), title=quote(clip(decision.title, 200)))
+    blocks = [section(text)]
+    details = []
+    if decision.decided_by:
+        details.append(t(lang, "decision.by_line", by=quote(decision.decided_by)))
+    if decision.departments:
+        details.append(", ".join(d.department for d in decision.departments))
+    if decision.supersedes is not None:
+        details.append(t(lang, "decision.supersedes_line", ref=ref(decision.supersedes)))
+    details.append(t(lang, "decision.show_hint", ref=ref(decision)))
+    blocks.append(context(" · ".join(details)))
+    return text, blocks
+
+
+def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
+    """The whole decision with its links and its chain of superseded decisions."""
+    title = f"{ref(decision)} · {decision.title}"
+    blocks: list[dict[str, Any]] = [header(title)]
+    pairs = [
+        (t(lang, "decision.f_status"), status_text(decision, lang)),
+        (t(lang, "decision.f_decided_on"), format_date(decision.decided_on, lang)),
+        (t(lang, "decision.f_decided_by"), quote(decision.decided_by)),
+        (t(lang, "decision.f_departments"), ", ".join(d.department for d in decision.departments)),
+        (t(lang, "decision.f_tags"), ", ".join(f"#{tag.tag}" for tag in decision.tags)),
+        (t(lang, "decision.f_author"), user(decision.author)),
+        (t(lang, "decision.f_meeting"), f"M-{decision.meeting.number}" if decision.meeting else ""),
+        (t(lang, "decision.f_issue"), f"I-{decision.issue.number}" if decision.issue else ""),
+    ]
+    blocks.extend(fields(pairs))
+    if decision.details:
+        blocks.extend(sections(quote(decision.details)))
+    if decision.basis:
+        blocks.extend(sections(f"*{t(lang, 'decision.f_basis')}*\n{quote(decision.basis)}"))
+    if decision.status == "revoked":
+        blocks.append(
+            section(
+                t(
+                    lang,
+                    "decision.revoked_line",
+                    by=user(decision.revoked_by or ""),
+                    reason=quote(decision.revoked_reason or ""),
+                )
+            )
+        )
+    older, newer = chain(decision)
+    if older or newer:
+        links = [ref(d) for d in reversed(newer)] + [f"*{ref(decision)}*"] + [ref(d) for d in older]
+        blocks.append(context(t(lang, "decision.chain", chain=" → ".join(links))))
+    if decision.source_permalink:
+        blocks.append(context(t(lang, "decision.source", url=decision.source_permalink)))
+    return title, blocks
+
+
+def listing(
+    decisions: Sequence[Decision], total: int, lang: Lang, *, empty_key: str, more_key: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """Decisions one to a line, and how many more matched."""
+    if not decisions:
+        text = t(lang, empty_key)
+        return text, [section(text)]
+    lines = [one_line(d, lang) for d in decisions]
+    blocks = sections("\n".join(lines))
+    if total > len(decisions):
+        blocks.append(context(t(lang, more_key, shown=len(decisions), total=total)))
+    return "\n".join(lines), blocks
+
+
+def _input(
+    block: Block, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = ""
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "input",
+        "block_id": block,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": Action.VALUE},
+        "optional": optional,
+    }
+    if hint:
+        out["hint"] = {"type": "plain_text", "text": hint}
+    return out
+
+
+def _text_input(
+    initial: str, max_length: int, *, multiline: bool = False, placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return element
+
+
+def modal(
+    org: OrgConfig,
+    lang: Lang,
+    *,
+    today: date,
+    metadata: dict[str, Any],
+    title: str = "",
+    details: str = "",
+) -> View:
+    """The "Log decision" modal; ``metadata`` (channel, source message) rides along."""
+    options = [
+        {"text": {"type": "plain_text", "text": clip(f"{d.code} – {d.name}", 75)}, "value": d.code}
+        for d in org.departments
+    ]
+    blocks = [
+        _input(Block.TITLE, t(lang, "decision.m_title"), _text_input(title, 200), optional=False),
+        _input(
+            Block.DETAILS, t(lang, "decision.m_details"), _text_input(details, 3000, multiline=True)
+        ),
+        _input(
+            Block.DEPARTMENTS,
+            t(lang, "decision.m_departments"),
+            {"type": "multi_static_select", "options": options[:100]},
+        ),
+        _input(
+            Block.DECIDED_BY,
+            t(lang, "decision.m_decided_by"),
+            _text_input("", 200, placeholder=t(lang, "decision.m_decided_by_ph")),
+        ),
+        _input(Block.BASIS, t(lang, "decision.m_basis"), _text_input("", 3000, multiline=True)),
+        _input(
+            Block.DATE,
+            t(lang, "decision.m_date"),
+            {"type": "datepicker", "initial_date": today.isoformat()},
+            optional=False,
+        ),
+        _input(
+            Block.TAGS,
+            t(lang, "decision.m_tags"),
+            _text_input("", 300, placeholder="retur, dublin"),
+        ),
+        _input(
+            Block.SUPERSEDES,
+            t(lang, "decision.m_supersedes"),
+            _text_input("", 20, placeholder="D-12"),
+        ),
+        _input(
+            Block.MEETING, t(lang, "decision.m_meeting"), _text_input("", 20, placeholder="M-3")
+        ),
+        _input(Block.ISSUE, t(lang, "decision.m_issue"), _text_input("", 20, placeholder="I-7")),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": Callback.DECISION_MODAL,
+        "title": {"type": "plain_text", "text": clip(t(lang, "decision.m_heading"), 24)},
+        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
+        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
+        "private_metadata": json.dumps(metadata)[:3000],
+        "blocks": blocks,
+    }

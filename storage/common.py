@@ -1,0 +1,129 @@
+"""Queries shared by every domain: numbers, audit, resend receipts, preferences, bindings."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from storage.db import utcnow
+from storage.models import (
+    AuditEntry,
+    ChannelBinding,
+    CommandReceipt,
+    Counter,
+    KeyValue,
+    UserPreference,
+)
+
+
+def next_number(session: Session, kind: str) -> int:
+    """The next human number of ``kind`` ("D", "I", "M"); the row lock serialises creators."""
+    stmt = (
+        update(Counter)
+        .where(Counter.kind == kind)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Keep who changed what, when."""
+    session.add(
+        AuditEntry(
+            actor=actor, entity=entity, entity_id=entity_id, action=action, changes=changes or {}
+        )
+    )
+
+
+def audit_trail(session: Session, entity: str, entity_id: int) -> list[AuditEntry]:
+    """Every audit entry of one record, oldest first."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def lock_fingerprint(session: Session, user_id: str, fingerprint: str) -> None:
+    """Serialise concurrent resends of one command (PostgreSQL; SQLite writers are serial)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha256(f"{user_id}:{fingerprint}".encode()).digest()[:8], "big", signed=True
+        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def recent_receipt(session: Session, user_id: str, fingerprint: str, since: datetime) -> str | None:
+    """The record made by the same command from the same user since ``since``, if any."""
+    stmt = (
+        select(CommandReceipt.result)
+        .where(
+            CommandReceipt.user_id == user_id,
+            CommandReceipt.fingerprint == fingerprint,
+            CommandReceipt.created_at >= since,
+        )
+        .order_by(CommandReceipt.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def add_receipt(session: Session, user_id: str, fingerprint: str, result: str) -> None:
+    session.add(CommandReceipt(user_id=user_id, fingerprint=fingerprint, result=result))
+
+
+def user_language(session: Session, user_id: str) -> str | None:
+    pref = session.get(UserPreference, user_id)
+    return pref.language if pref else None
+
+
+def set_user_language(session: Session, user_id: str, language: str) -> None:
+    pref = session.get(UserPreference, user_id)
+    if pref is None:
+        session.add(UserPreference(user_id=user_id, language=language))
+    else:
+        pref.language = language
+        pref.updated_at = utcnow()
+
+
+def bindings(session: Session) -> dict[str, str]:
+    """Every run-time binding: target ("dept:RMA", "series:network", "digest") -> channel."""
+    return {b.target: b.channel_id for b in session.scalars(select(ChannelBinding))}
+
+
+def bind_channel(session: Session, target: str, channel_id: str, user_id: str) -> str | None:
+    """Bind ``target`` to a channel; returns the channel it was bound to before, if any."""
+    row = session.get(ChannelBinding, target)
+    if row is None:
+        session.add(ChannelBinding(target=target, channel_id=channel_id, bound_by=user_id))
+        return None
+    before = row.channel_id
+    row.channel_id, row.bound_by, row.bound_at = channel_id, user_id, utcnow()
+    return before
+
+
+def get_value(session: Session, key: str) -> str | None:
+    row = session.get(KeyValue, key)
+    return row.value if row else None
+
+
+def set_value(session: Session, key: str, value: str) -> None:
+    row = session.get(KeyValue, key)
+    if row is None:
+        session.add(KeyValue(key=key, value=value))
+    else:
+        row.value = value

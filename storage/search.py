@@ -1,0 +1,76 @@
+"""Full-text search over decisions: FTS5 on SQLite, tsvector with a GIN index on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# tables the migrations create per dialect, outside the models
+SEARCH_TABLES = ("decision_fts", "decision_search")
+
+
+def is_model_table(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic ``include_name``: leave the search index tables out of schema comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLES))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+
+def terms(query: str) -> list[str]:
+    """The searchable words of a query (letters and digits; operators and quotes dropped)."""
+    return [w.casefold() for w in _WORD.findall(query)][:MAX_TERMS]
+
+
+def index_decision(session: Session, decision_id: int, title: str, details: str, tags: str) -> None:
+    """Put (or replace) one decision in the search index, in the caller's transaction."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM decision_fts WHERE rowid = :id"), {"id": decision_id})
+        session.execute(
+            text(
+                "INSERT INTO decision_fts (rowid, title, details, tags) "
+                "VALUES (:id, :title, :details, :tags)"
+            ),
+            {"id": decision_id, "title": title, "details": details, "tags": tags},
+        )
+    else:
+        session.execute(
+            text(
+                "INSERT INTO decision_search (decision_id, document) VALUES (:id, "
+                "setweight(to_tsvector('simple', :title), 'A') || "
+                "setweight(to_tsvector('simple', :tags), 'B') || "
+                "setweight(to_tsvector('simple', :details), 'C')) "
+                "ON CONFLICT (decision_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            {"id": decision_id, "title": title, "details": details, "tags": tags},
+        )
+
+
+def search_decisions(session: Session, query: str, limit: int = 10) -> list[int]:
+    """IDs of the decisions matching every word of ``query`` (as prefixes), best first."""
+    words = terms(query)
+    if not words:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        match = " AND ".join('"' + w.replace('"', "") + '"*' for w in words)
+        rows = session.execute(
+            text(
+                "SELECT rowid FROM decision_fts WHERE decision_fts MATCH :q "
+                "ORDER BY bm25(decision_fts, 10.0, 1.0, 5.0), rowid DESC LIMIT :n"
+            ),
+            {"q": match, "n": limit},
+        )
+    else:
+        tsquery = " & ".join(w.replace("'", "") + ":*" for w in words)
+        rows = session.execute(
+            text(
+                "SELECT decision_id FROM decision_search, to_tsquery('simple', :q) AS q "
+                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, decision_id DESC "
+                "LIMIT :n"
+            ),
+            {"q": tsquery, "n": limit},
+        )
+    return [int(r[0]) for r in rows]

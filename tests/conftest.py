@@ -1,0 +1,104 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot import settings as settings_module
+from bot.context import ManualClock
+from bot.runtime import Runtime
+from bot.settings import Settings
+from storage import migrate
+from storage.db import Base, Database
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+SIGNING_SECRET = "test-signing-secret"
+COORDINATOR = "UCOORD"
+# a Wednesday, in the middle of an ordinary week
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db.engine)
+    db.dispose()  # the last connection closing folds the WAL into the file that is copied
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[Database]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    url = settings_module.normalise_database_url(PG_URL)
+    db = Database(url)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+def _truncate(db: Database) -> None:
+    tables = [*Base.metadata.tables, "decision_search"]
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("INSERT INTO counters (kind, value) VALUES ('D', 0), ('I', 0), ('M', 0)")
+        )
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "returbot.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+    else:
+        database = request.getfixturevalue("pg_database")
+        _truncate(database)
+        yield database
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    path = tmp_path / "returbot.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
+def make_settings(api_url: str = "http://127.0.0.1:9/api/", **env: str) -> Settings:
+    base = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "RETURBOT_COORDINATORS": COORDINATOR,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": "sqlite:///unused.db",
+    }
+    base.update(env)
+    return settings_module.load(base)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def runtime(db: Database, clock: ManualClock) -> Runtime:
+    return Runtime(settings=make_settings(), db=db, clock=clock)

@@ -1,0 +1,43 @@
+"""The migrations build exactly the models' schema, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from storage import migrate
+from storage.db import Base, Database
+from storage.models import Counter
+from storage.search import is_model_table
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": is_model_table}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+    assert migrate.current(db.engine) == migrate.head()
+
+
+def test_counters_are_seeded(db: Database) -> None:
+    with db.session() as session:
+        assert dict(session.execute(select(Counter.kind, Counter.value)).all()) == {
+            "D": 0,
+            "I": 0,
+            "M": 0,
+        }
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_downgrade_and_upgrade_again(sqlite_db: Database) -> None:
+    migrate.downgrade(sqlite_db.engine, "base")
+    assert migrate.current(sqlite_db.engine) is None
+    migrate.upgrade(sqlite_db.engine)
+    assert migrate.current(sqlite_db.engine) == migrate.head()
