@@ -8,10 +8,18 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot import orgconfig
 from bot import settings as settings_module
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # the heavy imports wait until a command needs them
+    from slack_sdk import WebClient
+
+    from bot.outbox import Dispatcher
+    from bot.runtime import Runtime
+    from storage.db import Database
 
 log = logging.getLogger("returbot")
 
@@ -30,23 +38,17 @@ def _settings(need_slack: bool) -> Settings:
     return settings_module.load(need_slack=need_slack)
 
 
-def _database(settings: Settings, *, migrate: bool) -> object:
-    from storage import migrate as migrations
-    from storage.db import Database
-
-    db = Database(settings.database_url)
-    if migrate:
-        migrations.upgrade(db.engine)
-    return db
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``returbot`` command."""
     parser = argparse.ArgumentParser(prog="returbot", description=__doc__)
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="the bot: HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN")
-    run.add_argument("--no-scheduler", action="store_true", help="leave scheduling to a clock process")
+    run.add_argument(
+        "--no-scheduler", action="store_true", help="leave scheduling to a clock process"
+    )
     sub.add_parser("scheduler", help="the scheduler alone (a clock process)")
     console = sub.add_parser("console", help="type slash commands offline")
     console.add_argument("-c", dest="one", metavar="COMMAND", help="run one command and exit")
@@ -95,19 +97,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_schema(database: object) -> None:
+def _require_schema(database: Database) -> None:
     from storage import migrate
-    from storage.db import Database
 
-    assert isinstance(database, Database)
     if database.dialect == "sqlite":
         migrate.upgrade(database.engine)
     elif migrate.current(database.engine) != migrate.head():
-        raise SettingsError("the database schema is not up to date: run `returbot db upgrade` first.")
+        raise SettingsError(
+            "the database schema is not up to date: run `returbot db upgrade` first."
+        )
 
 
-def _runtime(settings: Settings, client: object) -> tuple[object, object, object]:
-    from bot.app import create_app
+def _runtime(settings: Settings, client: WebClient) -> tuple[Runtime, Dispatcher]:
+    """The database (schema checked), the runtime and the outbox dispatcher of one process."""
     from bot.outbox import Dispatcher
     from bot.runtime import Runtime
     from storage.db import Database
@@ -117,13 +119,13 @@ def _runtime(settings: Settings, client: object) -> tuple[object, object, object
     rt = Runtime(settings=settings, db=database)
     dispatcher = Dispatcher(
         db=database,
-        client=client,  # type: ignore[arg-type]
+        client=client,
         clock=rt.clock,
         coordinators=settings.coordinators,
         lang=settings.org.language,
     )
     rt.wake_outbox = dispatcher.wake
-    return rt, dispatcher, create_app
+    return rt, dispatcher
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -132,11 +134,10 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     settings = _settings(need_slack=False)
     client = ConsoleClient(sys.stdout)
-    rt, dispatcher, _ = _runtime(settings, client)
-    app = create_app(rt, client, verify_requests=False)  # type: ignore[arg-type]
+    rt, dispatcher = _runtime(settings, client)
+    app = create_app(rt, client, verify_requests=False)
     console = Console(
-        app, sys.stdout, user=args.user, channel=args.channel,
-        after=lambda: dispatcher.run_once(),  # type: ignore[attr-defined]
+        app, sys.stdout, user=args.user, channel=args.channel, after=dispatcher.run_once
     )
     if args.one:
         console.run(args.one)
@@ -163,21 +164,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(need_slack=True)
     _warn_without_coordinator(settings)
     client = make_client(settings.bot_token, settings.api_url)
-    rt, dispatcher, _ = _runtime(settings, client)
-    app = create_app(rt, client)  # type: ignore[arg-type]
+    rt, dispatcher = _runtime(settings, client)
+    app = create_app(rt, client)
     stop = threading.Event()
-    start_dispatch_thread(dispatcher, stop)  # type: ignore[arg-type]
+    start_dispatch_thread(dispatcher, stop)
     scheduler = None
     if not args.no_scheduler:
-        scheduler = build_scheduler(dispatcher, settings.org.timezone)  # type: ignore[arg-type]
+        scheduler = build_scheduler(dispatcher, settings.org.timezone)
         scheduler.start()
-    server = make_server(WebApp(app, rt), port=settings.port)  # type: ignore[arg-type]
+    server = make_server(WebApp(app, rt), port=settings.port)
     socket_handler = None
     if settings.app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_handler = SocketModeHandler(app, settings.app_token)
-        socket_handler.connect()
+        socket_handler.connect()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode; health on port %s", server.effective_port)
     else:
         log.info("serving Slack on http://0.0.0.0:%s/slack/events", server.effective_port)
@@ -197,7 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if socket_handler is not None:
-            socket_handler.close()
+            socket_handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 
@@ -207,8 +208,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     settings = _settings(need_slack=True)
     client = make_client(settings.bot_token, settings.api_url)
-    _rt, dispatcher, _ = _runtime(settings, client)
-    scheduler = build_scheduler(dispatcher, settings.org.timezone)  # type: ignore[arg-type]
+    _rt, dispatcher = _runtime(settings, client)
+    scheduler = build_scheduler(dispatcher, settings.org.timezone)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

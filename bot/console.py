@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import count
@@ -54,7 +52,7 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
 class ConsoleClient(WebClient):
     """A WebClient that prints each call it is asked to make and answers like Slack would."""
 
-    def __init__(self, out: TextIO, token: str = "xoxb-console") -> None:
+    def __init__(self, out: TextIO, token: str = "xoxb-console") -> None:  # noqa: S107
         super().__init__(token=token, base_url="http://console.invalid/api/")
         self.out = out
         self._ts = count(1)
@@ -70,7 +68,9 @@ class ConsoleClient(WebClient):
             data.update(channel=args.get("channel"), ts=args.get("ts") or ts)
             self._print_message(api_method, args)
         elif api_method == "chat.getPermalink":
-            data["permalink"] = f"https://console.invalid/{args.get('channel')}/{args.get('message_ts')}"
+            data["permalink"] = (
+                f"https://console.invalid/{args.get('channel')}/{args.get('message_ts')}"
+            )
         elif api_method in ("views.open", "views.push", "views.update", "views.publish"):
             self._print_view(args.get("view"))
             data["view"] = {"id": "VCONSOLE"}
@@ -79,8 +79,13 @@ class ConsoleClient(WebClient):
         else:
             self.out.write(f"[slack] {api_method}\n")
         return SlackResponse(
-            client=self, http_verb="POST", api_url=api_method, req_args={}, data=data,
-            headers={}, status_code=200,
+            client=self,
+            http_verb="POST",
+            api_url=api_method,
+            req_args={},
+            data=data,
+            headers={},
+            status_code=200,
         )
 
     def _print_message(self, method: str, args: dict[str, Any]) -> None:
@@ -111,7 +116,7 @@ class Console:
         *,
         user: str = CONSOLE_USER,
         channel: str = CONSOLE_CHANNEL,
-        after: Callable[[], None] | None = None,
+        after: Callable[[], object] | None = None,
     ) -> None:
         self.app, self.out, self.user, self.channel, self.after = app, out, user, channel, after
         self._trigger = count(1)

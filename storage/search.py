@@ -18,6 +18,9 @@ def is_model_table(name: str | None, type_: str, parent_names: object) -> bool:
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
+# Ranking every match of a very common word costs time that grows with the log; rank the
+# newest CANDIDATES matches instead, so a search stays fast at any size and leans recent.
+CANDIDATES = 1000
 
 
 def terms(query: str) -> list[str]:
@@ -50,27 +53,43 @@ def index_decision(session: Session, decision_id: int, title: str, details: str,
 
 
 def search_decisions(session: Session, query: str, limit: int = 10) -> list[int]:
-    """IDs of the decisions matching every word of ``query`` (as prefixes), best first."""
+    """IDs of the decisions matching every word of ``query``, best first.
+
+    Whole words first; only when they find fewer than ``limit`` are the words also read as
+    prefixes ("dubl" finds "dublin"). Whole-word queries get good plans on PostgreSQL, whose
+    estimates for prefix queries are poor.
+    """
     words = terms(query)
     if not words:
         return []
+    found = _search(session, words, limit, prefix=False)
+    if len(found) < limit:
+        found += [i for i in _search(session, words, limit, prefix=True) if i not in found]
+    return found[:limit]
+
+
+def _search(session: Session, words: list[str], limit: int, *, prefix: bool) -> list[int]:
+    star = "*" if prefix else ""
     if session.get_bind().dialect.name == "sqlite":
-        match = " AND ".join('"' + w.replace('"', "") + '"*' for w in words)
+        match = " AND ".join('"' + w.replace('"', "") + '"' + star for w in words)
         rows = session.execute(
             text(
-                "SELECT rowid FROM decision_fts WHERE decision_fts MATCH :q "
-                "ORDER BY bm25(decision_fts, 10.0, 1.0, 5.0), rowid DESC LIMIT :n"
+                "SELECT id FROM (SELECT rowid AS id, bm25(decision_fts, 10.0, 1.0, 5.0) AS score "
+                "FROM decision_fts WHERE decision_fts MATCH :q ORDER BY rowid DESC LIMIT :c) "
+                "ORDER BY score, id DESC LIMIT :n"
             ),
-            {"q": match, "n": limit},
+            {"q": match, "n": limit, "c": CANDIDATES},
         )
     else:
-        tsquery = " & ".join(w.replace("'", "") + ":*" for w in words)
+        star = ":*" if prefix else ""
+        tsquery = " & ".join(w.replace("'", "").replace("\\", "") + star for w in words)
         rows = session.execute(
             text(
-                "SELECT decision_id FROM decision_search, to_tsquery('simple', :q) AS q "
-                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, decision_id DESC "
-                "LIMIT :n"
+                "SELECT decision_id FROM (SELECT decision_id, document FROM decision_search "
+                "WHERE document @@ to_tsquery('simple', :q) ORDER BY decision_id DESC LIMIT :c) "
+                "AS candidates ORDER BY ts_rank(document, to_tsquery('simple', :q)) DESC, "
+                "decision_id DESC LIMIT :n"
             ),
-            {"q": tsquery, "n": limit},
+            {"q": tsquery, "n": limit, "c": CANDIDATES},
         )
     return [int(r[0]) for r in rows]

@@ -1,0 +1,46 @@
+# returbot: one command to try it, one to test it. Everything lives in a local virtualenv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: help install console run test lint typecheck check bench clean
+
+help:
+	@echo "make console   try the bot offline: type slash commands, see answers as text"
+	@echo "make run       the bot, connected to Slack (needs SLACK_* in the environment or .env)"
+	@echo "make test      the test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make check     ruff + mypy"
+	@echo "make bench     benchmarks under bench/"
+
+$(BIN)/returbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/returbot
+
+console: install
+	$(BIN)/returbot console
+
+run: install
+	$(BIN)/returbot run
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check bot handlers storage tests bench
+	$(BIN)/ruff format --check bot handlers storage tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck
+
+bench: install
+	$(BIN)/python bench/decision_ack.py
+	$(BIN)/python bench/decision_search.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
