@@ -21,7 +21,9 @@ MAX_BODY = 1024 * 1024
 class WebApp:
     """The WSGI application: Slack's endpoint and the health check."""
 
-    def __init__(self, app: App, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, app: App, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None
+    ) -> None:
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.rt = rt
         self.extra_health = health
@@ -57,7 +59,14 @@ def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     return [data]
 
 
-def make_server(wsgi: WebApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> Any:  # noqa: S104
+def make_server(
+    wsgi: WebApp,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104
+    port: int = 3000,
+    threads: int = 8,
+    loop_timeout: float = 1.0,
+) -> Any:
     """A waitress server (not yet running): ``server.run()`` serves, ``server.close()`` stops."""
     from waitress.server import create_server
 
@@ -69,4 +78,5 @@ def make_server(wsgi: WebApp, *, host: str = "0.0.0.0", port: int = 3000, thread
         max_request_body_size=MAX_BODY,
         ident="returbot",
         clear_untrusted_proxy_headers=True,
+        asyncore_loop_timeout=loop_timeout,
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.textparse import ParsedCommand, parse_command
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from bot.context import Actor
 from bot.errors import UserError
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
+from bot.textparse import ParsedCommand, parse_command
 from storage import common
 
 log = logging.getLogger("returbot.handlers")
@@ -124,13 +124,13 @@ def _dispatch(
     if parsed.subcommand in spec.creates:
         fingerprint = guard.fingerprint(spec.name, raw)
         common.lock_fingerprint(session, actor.user_id, fingerprint)
-        since = rt.clock.now() - RESEND_WINDOW
-        earlier = common.recent_receipt(session, actor.user_id, fingerprint, since)
+        now = rt.clock.now()
+        earlier = common.recent_receipt(session, actor.user_id, fingerprint, now - RESEND_WINDOW)
         if earlier is not None:
             return Answer(t(actor.lang, "common.already_done", ref=earlier))
         answer = spec.subcommands[parsed.subcommand](request)
         if answer.receipt:
-            common.add_receipt(session, actor.user_id, fingerprint, answer.receipt)
+            common.add_receipt(session, actor.user_id, fingerprint, answer.receipt, now)
         return answer
     return spec.subcommands[parsed.subcommand](request)
 

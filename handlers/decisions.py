@@ -6,18 +6,18 @@ import json
 import logging
 from typing import Any
 
-from bot.dates import parse_date
-from bot.textparse import parse_ref, split_list
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import decisions, outbox
 from bot.context import Actor, local_today
+from bot.dates import parse_date
 from bot.decisions import DecisionInput, SourceLink
 from bot.errors import UserError
 from bot.i18n import t
 from bot.runtime import Runtime
+from bot.textparse import parse_ref, split_list, unescape
 from handlers.common import Answer, CommandSpec, Request, run_command
 from handlers.ids import Action, Block, Callback, Command, command_pattern
 from handlers.views import decisions as views
@@ -256,7 +256,7 @@ def register(app: App, rt: Runtime) -> None:
             permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
         except SlackApiError as error:
             log.info("no permalink for a shortcut message: %s", error.response.get("error"))
-        text = str(message.get("text") or "")
+        text = unescape(str(message.get("text") or ""))
         with rt.db.session() as session:
             actor = rt.actor(session, body["user"]["id"])
         meta = {

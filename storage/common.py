@@ -82,8 +82,12 @@ def recent_receipt(session: Session, user_id: str, fingerprint: str, since: date
     return session.scalar(stmt)
 
 
-def add_receipt(session: Session, user_id: str, fingerprint: str, result: str) -> None:
-    session.add(CommandReceipt(user_id=user_id, fingerprint=fingerprint, result=result))
+def add_receipt(
+    session: Session, user_id: str, fingerprint: str, result: str, at: datetime
+) -> None:
+    session.add(
+        CommandReceipt(user_id=user_id, fingerprint=fingerprint, result=result, created_at=at)
+    )
 
 
 def user_language(session: Session, user_id: str) -> str | None:

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from bot.dates import format_date
-
 from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
 from handlers.ids import Action, Block, Callback
@@ -102,7 +101,7 @@ def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(context(t(lang, "decision.chain", chain=" → ".join(links))))
     if decision.source_permalink:
         blocks.append(context(t(lang, "decision.source", url=decision.source_permalink)))
-    return title, blocks
+    return f"{quote(title)} — {status_text(decision, lang)}", blocks
 
 
 def listing(

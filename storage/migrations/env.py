@@ -10,6 +10,7 @@ import storage.models  # noqa: F401  (registers the tables)
 from storage.db import Base
 from storage.search import is_model_table
 
+
 def run(connection: Connection) -> None:
     context.configure(
         connection=connection,

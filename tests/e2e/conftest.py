@@ -30,15 +30,16 @@ class Reply:
 
     @property
     def json(self) -> dict[str, Any]:
-        return dict(json.loads(self.body)) if self.body else {}
+        """The body as JSON ({} for Bolt's plain-text answers)."""
+        try:
+            return dict(json.loads(self.body))
+        except ValueError:
+            return {}
 
     @property
     def text(self) -> str:
-        """What the user sees: the ack's text (JSON answers) or the raw body."""
-        try:
-            return str(self.json.get("text", ""))
-        except ValueError:
-            return self.body.decode()
+        """What the user sees: the ack's text (JSON answers) or the plain-text body."""
+        return str(self.json["text"]) if "text" in self.json else self.body.decode()
 
     @property
     def in_channel(self) -> bool:
@@ -95,7 +96,7 @@ def bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
         db=db, client=client, clock=clock, coordinators=[COORDINATOR], lang="nb"
     )
     app = create_app(rt, client)
-    server = make_server(WebApp(app, rt), host="127.0.0.1", port=0, threads=4)
+    server = make_server(WebApp(app, rt), host="127.0.0.1", port=0, threads=4, loop_timeout=0.05)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,222 @@
+"""The date language of SPEC §4: ISO, Norwegian day-first forms, names, offsets; DST-correct.
+
+ISO is never read day-first and Norwegian forms always are; a day and month without a year is
+the next such date (today included). An unreadable date is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+
+MONTHS = {
+    "januar": 1, "january": 1, "jan": 1,
+    "februar": 2, "february": 2, "feb": 2,
+    "mars": 3, "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "desember": 12, "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = {
+    "mandag": 0, "man": 0, "monday": 0, "mon": 0,
+    "tirsdag": 1, "tir": 1, "tuesday": 1, "tue": 1, "tues": 1,
+    "onsdag": 2, "ons": 2, "wednesday": 2, "wed": 2,
+    "torsdag": 3, "tor": 3, "thursday": 3, "thu": 3, "thurs": 3,
+    "fredag": 4, "fre": 4, "friday": 4, "fri": 4,
+    "lørdag": 5, "lør": 5, "lordag": 5, "saturday": 5, "sat": 5,
+    "søndag": 6, "søn": 6, "sondag": 6, "sunday": 6, "sun": 6,
+}  # fmt: skip
+RELATIVE = {
+    "today": 0, "i dag": 0, "idag": 0,
+    "tomorrow": 1, "i morgen": 1, "imorgen": 1,
+    "i overmorgen": 2, "overmorgen": 2,
+}  # fmt: skip
+NB_MONTHS = (
+    "januar februar mars april mai juni juli august september oktober november desember".split()
+)
+EN_MONTHS = (
+    "January February March April May June July August September October November December".split()
+)
+NB_DAYS = "mandag tirsdag onsdag torsdag fredag lørdag søndag".split()
+EN_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?\.?$")
+_NAMED = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?(?:\s+(\d{4}))?$")
+_NAMED_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
+_OFFSET = re.compile(r"^\+(\d{1,4})\s*([dwu])$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+_TIME_LEAD = re.compile(r"^(?:kl\.?|klokka|klokken|at)\s*")
+_DURATION = re.compile(r"^(?:(\d{1,4})\s*([wud]))?\s*(?:(\d{1,4})\s*([ht]))?\s*(?:(\d{1,5})\s*m)?$")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().lower().replace(",", " ").split())
+
+
+def _make(year: int, month: int, day: int, value: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise UserError("parse.no_such_date", value=value) from None
+
+
+def _next_day_month(day: int, month: int, today: date, value: str) -> date:
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        raise UserError("parse.no_such_date", value=value)
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue  # 29 February in a common year
+        if candidate >= today:
+            return candidate
+    raise UserError("parse.no_such_date", value=value)
+
+
+def _year(text: str, value: str) -> int:
+    if len(text) != 4:
+        raise UserError("parse.two_digit_year", value=value)
+    return int(text)
+
+
+def _date_part(text: str, today: date, value: str) -> date | None:
+    """A date from the date words alone, or None if this is not a date form at all."""
+    if text in RELATIVE:
+        return today + timedelta(days=RELATIVE[text])
+    if text in WEEKDAYS:
+        return today + timedelta(days=(WEEKDAYS[text] - today.weekday()) % 7)
+    if m := _OFFSET.match(text):
+        amount = int(m.group(1))
+        return today + (timedelta(days=amount) if m.group(2) == "d" else timedelta(weeks=amount))
+    if m := _ISO.match(text):
+        return _make(int(m.group(1)), int(m.group(2)), int(m.group(3)), value)
+    if m := _NUMERIC.match(text):
+        day, month = int(m.group(1)), int(m.group(2))
+        if m.group(3):
+            return _make(_year(m.group(3), value), month, day, value)
+        return _next_day_month(day, month, today, value)
+    if (m := _NAMED.match(text)) and m.group(2) in MONTHS:
+        day, month = int(m.group(1)), MONTHS[m.group(2)]
+        if m.group(3):
+            return _make(int(m.group(3)), month, day, value)
+        return _next_day_month(day, month, today, value)
+    if (m := _NAMED_EN.match(text)) and m.group(1) in MONTHS:
+        day, month = int(m.group(2)), MONTHS[m.group(1)]
+        if m.group(3):
+            return _make(int(m.group(3)), month, day, value)
+        return _next_day_month(day, month, today, value)
+    return None
+
+
+def _split(text: str) -> tuple[str, str | None]:
+    """Separate a trailing time (``14:00``, ``kl. 14``, ``T14:00``) from the date words."""
+    if m := re.match(r"^(\d{4}-\d{1,2}-\d{1,2})t(\d{1,2}:\d{2})(?::\d{2})?$", text):
+        return m.group(1), m.group(2)
+    if m := re.match(r"^(.*?)\s+(?:(?:kl\.?|klokka|klokken|at)\s*)?(\d{1,2}(?:[:.]\d{2})?)$", text):
+        head, clock = m.group(1), m.group(2)
+        has_lead = bool(re.search(r"\s(?:kl\.?|klokka|klokken|at)\s*\d", text))
+        # "14. mars 2026" ends in a year, "14. mars" in a month: only a lead word or a
+        # separator makes the last number a time there
+        if has_lead or re.search(r"[:.]", clock) or not _looks_like_year_tail(head, clock):
+            return head, clock
+    if m := re.match(r"^(.*?)\s+(?:kl\.?|klokka|klokken|at)\s*(\d{1,2})$", text):
+        return m.group(1), m.group(2)
+    return text, None
+
+
+def _looks_like_year_tail(head: str, clock: str) -> bool:
+    return len(clock) > 2 or bool(
+        re.match(r"^\d{1,2}\.?\s+[a-zæøå]+\.?$", head) and len(clock) == 4
+    )
+
+
+def _clock(text: str, value: str) -> time:
+    m = _TIME.match(_TIME_LEAD.sub("", text))
+    if not m:
+        raise UserError("parse.bad_time", value=value)
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise UserError("parse.bad_time", value=value)
+    return time(hour, minute)
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """A date in any form of SPEC §4; a time given with it is refused."""
+    value = text.strip()[:100]
+    norm = _norm(text)
+    if not norm:
+        raise UserError("parse.bad_date", value=value)
+    found = _date_part(norm, today, value)
+    if found is not None:
+        return found
+    head, clock = _split(norm)
+    if clock is not None and _date_part(head, today, value) is not None:
+        raise UserError("parse.date_only", value=value)
+    raise UserError("parse.bad_date", value=value)
+
+
+def is_valid_local(naive: datetime, tz: ZoneInfo) -> bool:
+    """False for a wall-clock time skipped by a DST change (it does not exist in ``tz``)."""
+    aware = naive.replace(tzinfo=tz)
+    back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return back == naive
+
+
+def parse_datetime(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
+    """A local date and time in ``tz``; the DST gap is refused, the repeated hour is the first."""
+    value = text.strip()[:100]
+    norm = _norm(text)
+    head, clock = _split(norm)
+    today = now.astimezone(tz).date()
+    if clock is None:
+        if norm and _date_part(norm, today, value) is not None:
+            raise UserError("parse.time_needed", value=value, example="1.12.2026 14:00")
+        raise UserError("parse.bad_date", value=value)
+    day = _date_part(head, today, value)
+    if day is None:
+        raise UserError("parse.bad_date", value=value)
+    at = _clock(clock, value)
+    naive = datetime.combine(day, at)
+    if head in WEEKDAYS and naive.replace(tzinfo=tz) < now:
+        naive += timedelta(weeks=1)
+    if not is_valid_local(naive, tz):
+        raise UserError("parse.dst_gap", value=value)
+    return naive.replace(tzinfo=tz, fold=0)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90m``, ``2h``, ``1t``, ``1h30m``, ``1d``, ``2w``/``2u`` -> a positive timedelta."""
+    value = text.strip()[:50]
+    m = _DURATION.match(_norm(text).replace(" ", ""))
+    if not m or not any(m.groups()):
+        raise UserError("parse.bad_duration", value=value)
+    days = int(m.group(1) or 0) * (7 if m.group(2) in ("w", "u") else 1)
+    delta = timedelta(days=days, hours=int(m.group(3) or 0), minutes=int(m.group(5) or 0))
+    if delta <= timedelta(0) or delta > timedelta(days=366):
+        raise UserError("parse.bad_duration", value=value)
+    return delta
+
+
+def format_date(d: date, lang: str) -> str:
+    """``1. desember 2026`` (nb) or ``1 December 2026`` (en)."""
+    if lang == "en":
+        return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day}. {NB_MONTHS[d.month - 1]} {d.year}"
+
+
+def format_datetime(dt: datetime, lang: str, tz: ZoneInfo) -> str:
+    """``tirsdag 8. desember 2026 kl. 10.00`` (nb) or ``Tuesday 8 December 2026 at 10:00``."""
+    local = dt.astimezone(tz)
+    if lang == "en":
+        return f"{EN_DAYS[local.weekday()]} {format_date(local.date(), 'en')} at {local:%H:%M}"
+    return f"{NB_DAYS[local.weekday()]} {format_date(local.date(), 'nb')} kl. {local:%H.%M}"

@@ -1,0 +1,290 @@
+"""A local fake of Slack's Web API: a real HTTP server on 127.0.0.1, port 0.
+
+The real ``slack_sdk.WebClient(base_url=fake.url)`` talks to it. Every request is recorded;
+faults (429 with Retry-After, 5xx, time-outs, resets, permanent refusals) are scripted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+JSON_FIELDS = ("blocks", "view", "attachments", "files")
+CHANNEL_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    reset_connection: bool = False
+
+
+class FakeSlack:
+    """Start with ``with FakeSlack() as fake:``; point a WebClient at ``fake.url``."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.uploads: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._channel_errors: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+        self._latency = 0.0
+        self._ts = itertools.count(100)
+        self._ids = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = self.base + "/api/"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # scripting
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        delay: float = 0.0,
+        reset_connection: bool = False,
+    ) -> None:
+        with self._lock:
+            for _ in range(times):
+                self._faults[method].append(
+                    Fault(status, error, retry_after, delay, reset_connection)
+                )
+
+    def set_latency(self, seconds: float) -> None:
+        self._latency = seconds
+
+    def fail_channel(self, channel: str, error: str) -> None:
+        self._channel_errors[channel] = error
+
+    def set_members(self, channel: str, users: list[str]) -> None:
+        self._members[channel] = list(users)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._faults.clear()
+            self._channel_errors.clear()
+
+    # reading
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        with self._lock:
+            seen = [c.method for c in self.calls]
+        raise AssertionError(f"expected {count} call(s) to {method}; saw {seen}")
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Params of chat.postMessage calls that succeeded (optionally to one channel)."""
+        with self._lock:
+            calls = [
+                c for c in self.calls if c.method == "chat.postMessage" and c.params.get("_ok")
+            ]
+        return [c.params for c in calls if channel is None or c.params.get("channel") == channel]
+
+    # serving
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        path = request.path.split("?", 1)[0]
+        method = path[len("/api/") :] if path.startswith("/api/") else path
+        params = _params(request.headers.get("Content-Type", ""), body)
+        if "?" in request.path:
+            params.update({k: v[0] for k, v in parse_qs(request.path.split("?", 1)[1]).items()})
+        call = Call(method, params, {k: v for k, v in request.headers.items()}, body)
+        with self._lock:
+            self.calls.append(call)
+            queue = self._faults.get(method) or self._faults.get("*")
+            fault = queue.popleft() if queue else None
+        if self._latency:
+            time.sleep(self._latency)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.reset_connection:
+                request.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
+                request.connection.close()
+                request.close_connection = True
+                return
+            if fault.status == 429:
+                headers = {"Retry-After": str(fault.retry_after or 1)}
+                return self._reply(request, 429, {"ok": False, "error": "ratelimited"}, headers)
+            if fault.status >= 500:
+                return self._reply(request, fault.status, {"ok": False, "error": "internal_error"})
+            if fault.error:
+                return self._reply(request, 200, {"ok": False, "error": fault.error})
+        channel = str(params.get("channel", ""))
+        if method in CHANNEL_METHODS and channel in self._channel_errors:
+            return self._reply(request, 200, {"ok": False, "error": self._channel_errors[channel]})
+        if path.startswith("/upload/"):
+            self.uploads[path.rsplit("/", 1)[1]] = body
+            return self._reply_text(request, f"OK - {len(body)}")
+        if not path.startswith("/api/"):
+            return self._reply_text(request, "ok")
+        data = self._answer(method, params)
+        if data.get("ok"):
+            params["_ok"] = True
+        self._reply(request, 200, data)
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        channel = str(p.get("channel", ""))
+        if method == "auth.test":
+            return ok | {
+                "url": "https://fake.slack.com/", "team": "Fake", "user": "returbot",
+                "team_id": "T000FAKE", "user_id": "UBOT", "bot_id": "BBOT",
+                "is_enterprise_install": False,
+            }  # fmt: skip
+        if method == "chat.postMessage":
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            ts = f"1700000000.{next(self._ts):06d}"
+            return ok | {"channel": channel, "ts": ts, "message": {"text": p.get("text"), "ts": ts}}
+        if method == "chat.update":
+            return ok | {"channel": channel, "ts": p.get("ts"), "text": p.get("text")}
+        if method == "chat.postEphemeral":
+            return ok | {"message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "chat.delete":
+            return ok | {"channel": channel, "ts": p.get("ts")}
+        if method == "chat.getPermalink":
+            ts = str(p.get("message_ts", "")).replace(".", "")
+            return ok | {
+                "channel": channel,
+                "permalink": f"https://fake.slack.com/archives/{channel}/p{ts}",
+            }
+        if method == "conversations.open":
+            users = str(p.get("users", "U0"))
+            return ok | {"channel": {"id": "D" + users.split(",")[0][1:]}}
+        if method == "conversations.members":
+            members = self._members.get(channel, [])
+            start = int(p.get("cursor") or 0)
+            limit = int(p.get("limit") or 100)
+            page = members[start : start + limit]
+            cursor = str(start + limit) if start + limit < len(members) else ""
+            return ok | {"members": page, "response_metadata": {"next_cursor": cursor}}
+        if method in ("conversations.info", "conversations.join"):
+            return ok | {"channel": {"id": channel, "name": "fake", "is_member": True}}
+        if method == "users.info":
+            user = str(p.get("user", ""))
+            return ok | {
+                "user": {"id": user, "name": user.lower(), "real_name": f"User {user}",
+                         "tz": "Europe/Oslo", "locale": "nb-NO"}
+            }  # fmt: skip
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = p.get("view") if isinstance(p.get("view"), dict) else {}
+            return ok | {"view": {**view, "id": f"V{next(self._ids):06d}"}}
+        if method == "reactions.add":
+            return ok
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):06d}"
+            return ok | {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = p.get("files") if isinstance(p.get("files"), list) else []
+            return ok | {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _reply(
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        data: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        payload = json.dumps(data).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(payload)))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def _reply_text(self, request: BaseHTTPRequestHandler, text: str) -> None:
+        payload = text.encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "text/plain")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
+
+
+def _params(content_type: str, body: bytes) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if "application/json" in content_type and body:
+        try:
+            params = dict(json.loads(body))
+        except ValueError:
+            params = {}
+    elif "x-www-form-urlencoded" in content_type and body:
+        params = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params
