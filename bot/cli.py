@@ -30,8 +30,9 @@ def _setup_logging(level: str = "INFO") -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # urllib3/slack_sdk debug output would carry the Authorization header
+    # slack_sdk's debug output would carry the Authorization header; alembic is chatty
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _settings(need_slack: bool) -> Settings:
@@ -123,29 +124,36 @@ def _runtime(settings: Settings, client: WebClient) -> tuple[Runtime, Dispatcher
         clock=rt.clock,
         coordinators=settings.coordinators,
         lang=settings.org.language,
+        tz=settings.org.timezone,
     )
     rt.wake_outbox = dispatcher.wake
     return rt, dispatcher
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.app import create_app
-    from bot.console import Console, ConsoleClient
+    from dataclasses import replace
 
-    settings = _settings(need_slack=False)
-    client = ConsoleClient(sys.stdout)
+    from bot.app import create_app, make_client
+    from bot.console import Console, ConsoleSlack
+
+    slack = ConsoleSlack(sys.stdout)
+    settings = replace(_settings(need_slack=False), api_url=slack.url)
+    client = make_client("xoxb-console", slack.url)
     rt, dispatcher = _runtime(settings, client)
     app = create_app(rt, client, verify_requests=False)
     console = Console(
         app, sys.stdout, user=args.user, channel=args.channel, after=dispatcher.run_once
     )
-    if args.one:
-        console.run(args.one)
+    try:
+        if args.one:
+            console.run(args.one)
+            return 0
+        if sys.stdin.isatty():
+            print("returbot console: type a slash command such as /returbot help; exit to leave.")
+        console.loop(sys.stdin)
         return 0
-    if sys.stdin.isatty():
-        print("returbot console: type a slash command such as /returbot help; exit to leave.")
-    console.loop(sys.stdin)
-    return 0
+    finally:
+        slack.close()
 
 
 def _warn_without_coordinator(settings: Settings) -> None:

@@ -8,23 +8,31 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from typing import Any, TextIO
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from slack_sdk import WebClient
-from slack_sdk.web import SlackResponse
 
 CONSOLE_USER = "UCONSOLE"
 CONSOLE_CHANNEL = "CCONSOLE"
 
 
+def _plain(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def render_blocks(blocks: list[dict[str, Any]]) -> str:
     """Block Kit as readable plain text."""
+    return _plain(_render(blocks))
+
+
+def _render(blocks: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
@@ -49,61 +57,100 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-class ConsoleClient(WebClient):
-    """A WebClient that prints each call it is asked to make and answers like Slack would."""
+class ConsoleSlack:
+    """A stand-in for Slack's Web API on 127.0.0.1 (port 0) that prints what it is sent.
 
-    def __init__(self, out: TextIO, token: str = "xoxb-console") -> None:  # noqa: S107
-        super().__init__(token=token, base_url="http://console.invalid/api/")
+    Bolt makes its own WebClient per request from the base URL, so the console is a real
+    local endpoint rather than a client subclass: ``WebClient(base_url=console_slack.url)``.
+    """
+
+    def __init__(self, out: TextIO) -> None:
         self.out = out
         self._ts = count(1)
+        self._lock = threading.Lock()
+        owner = self
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
-        args: dict[str, Any] = {**(kwargs.get("params") or {}), **(kwargs.get("data") or {})}
-        args.update(kwargs.get("json") or {})
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8", "replace")
+                method = self.path.split("?", 1)[0].removeprefix("/api/")
+                data = owner.answer(method, _decode(self.headers.get("Content-Type", ""), raw))
+                payload = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Print one Web API call and answer it as Slack would."""
         data: dict[str, Any] = {"ok": True}
-        if api_method == "auth.test":
-            data.update(user_id="UBOT", bot_id="BBOT", team_id="TCONSOLE", team="console")
-        elif api_method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            ts = f"{int(datetime.now(UTC).timestamp())}.{next(self._ts):06d}"
-            data.update(channel=args.get("channel"), ts=args.get("ts") or ts)
-            self._print_message(api_method, args)
-        elif api_method == "chat.getPermalink":
-            data["permalink"] = (
-                f"https://console.invalid/{args.get('channel')}/{args.get('message_ts')}"
-            )
-        elif api_method in ("views.open", "views.push", "views.update", "views.publish"):
-            self._print_view(args.get("view"))
-            data["view"] = {"id": "VCONSOLE"}
-        elif api_method == "conversations.open":
-            data["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
-        else:
-            self.out.write(f"[slack] {api_method}\n")
-        return SlackResponse(
-            client=self,
-            http_verb="POST",
-            api_url=api_method,
-            req_args={},
-            data=data,
-            headers={},
-            status_code=200,
-        )
+        with self._lock:
+            if method == "auth.test":
+                data.update(user_id="UBOT", bot_id="BBOT", team_id="TCONSOLE", team="console")
+            elif method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                ts = f"{int(datetime.now(UTC).timestamp())}.{next(self._ts):06d}"
+                data.update(channel=args.get("channel"), ts=args.get("ts") or ts)
+                self._print_message(method, args)
+            elif method == "chat.getPermalink":
+                data["permalink"] = (
+                    f"https://console.invalid/{args.get('channel')}/{args.get('message_ts')}"
+                )
+            elif method in ("views.open", "views.push", "views.update", "views.publish"):
+                self._print_view(args.get("view"))
+                data["view"] = {"id": "VCONSOLE"}
+            elif method == "conversations.open":
+                data["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
+            else:
+                self.out.write(f"[slack] {method}\n")
+            self.out.flush()
+        return data
 
     def _print_message(self, method: str, args: dict[str, Any]) -> None:
         blocks = args.get("blocks")
-        if isinstance(blocks, str):
-            blocks = json.loads(blocks)
         where = args.get("channel", "?")
         verb = {"chat.update": "updated in", "chat.postEphemeral": "only you, in"}.get(method, "to")
-        body = render_blocks(blocks) if blocks else str(args.get("text", ""))
+        body = (
+            render_blocks(blocks)
+            if isinstance(blocks, list) and blocks
+            else str(args.get("text", ""))
+        )
         self.out.write(f"\n── message {verb} {where} ──\n{body}\n")
 
     def _print_view(self, view: Any) -> None:
-        if isinstance(view, str):
-            view = json.loads(view)
         title = (view or {}).get("title", {}).get("text", "")
         self.out.write(f"\n── Slack would open the form «{title}» here ──\n")
         self.out.write(render_blocks((view or {}).get("blocks", [])) + "\n")
         self.out.write("(The console has no forms: type the command with its text instead.)\n")
+
+
+def _decode(content_type: str, raw: str) -> dict[str, Any]:
+    if "json" in content_type:
+        try:
+            args = dict(json.loads(raw or "{}"))
+        except ValueError:
+            args = {}
+    else:
+        args = {k: v[0] for k, v in parse_qs(raw).items()}
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str):
+            try:
+                args[key] = json.loads(args[key])
+            except ValueError:
+                args[key] = None
+    return args
 
 
 class Console:
@@ -159,7 +206,11 @@ class Console:
             self.out.write(body + "\n")
             return
         visibility = "to the channel" if answer.get("response_type") == "in_channel" else "only you"
-        text = render_blocks(answer["blocks"]) if answer.get("blocks") else answer.get("text", "")
+        text = (
+            render_blocks(answer["blocks"])
+            if answer.get("blocks")
+            else _plain(answer.get("text", ""))
+        )
         if text:
             self.out.write(f"\n── answer ({visibility}) ──\n{text}\n")
 

@@ -18,16 +18,49 @@ from storage.models import Decision, Issue, Meeting
 KINDS = ("decisions", "issues", "meetings")
 COLUMNS = {
     "decisions": (
-        "id", "title", "details", "departments", "decided_by", "basis", "decided_on", "author",
-        "tags", "meeting", "issue", "supersedes", "superseded_by", "status", "created_at",
+        "id",
+        "title",
+        "details",
+        "departments",
+        "decided_by",
+        "basis",
+        "decided_on",
+        "author",
+        "tags",
+        "meeting",
+        "issue",
+        "supersedes",
+        "superseded_by",
+        "status",
+        "created_at",
     ),
     "issues": (
-        "id", "title", "description", "departments", "reporter", "owner", "priority", "status",
-        "due", "created_at", "closed_at", "decision", "notes", "acknowledgements",
+        "id",
+        "title",
+        "description",
+        "departments",
+        "reporter",
+        "owner",
+        "priority",
+        "status",
+        "due",
+        "created_at",
+        "closed_at",
+        "decision",
+        "notes",
+        "acknowledgements",
     ),
     "meetings": (
-        "id", "series", "title", "starts_at", "ends_at", "place", "status", "recurrence",
-        "agenda", "attendance",
+        "id",
+        "series",
+        "title",
+        "starts_at",
+        "ends_at",
+        "place",
+        "status",
+        "recurrence",
+        "agenda",
+        "attendance",
     ),
 }
 
@@ -39,9 +72,15 @@ def _iso(moment: datetime | None, tz: ZoneInfo | None = None) -> str | None:
 
 
 def decisions(session: Session) -> Iterator[dict[str, Any]]:
-    stmt = select(Decision).order_by(Decision.number).options(
-        selectinload(Decision.superseded_by), selectinload(Decision.supersedes),
-        selectinload(Decision.meeting), selectinload(Decision.issue),
+    stmt = (
+        select(Decision)
+        .order_by(Decision.number)
+        .options(
+            selectinload(Decision.superseded_by),
+            selectinload(Decision.supersedes),
+            selectinload(Decision.meeting),
+            selectinload(Decision.issue),
+        )
     )
     for d in session.scalars(stmt):
         yield {
@@ -64,8 +103,10 @@ def decisions(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def issues(session: Session) -> Iterator[dict[str, Any]]:
-    stmt = select(Issue).order_by(Issue.number).options(
-        selectinload(Issue.notes), selectinload(Issue.decision)
+    stmt = (
+        select(Issue)
+        .order_by(Issue.number)
+        .options(selectinload(Issue.notes), selectinload(Issue.decision))
     )
     for i in session.scalars(stmt):
         yield {
@@ -94,9 +135,14 @@ def issues(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def meetings(session: Session, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
-    stmt = select(Meeting).order_by(Meeting.number).options(
-        selectinload(Meeting.agenda), selectinload(Meeting.attendance),
-        selectinload(Meeting.recurrence),
+    stmt = (
+        select(Meeting)
+        .order_by(Meeting.number)
+        .options(
+            selectinload(Meeting.agenda),
+            selectinload(Meeting.attendance),
+            selectinload(Meeting.recurrence),
+        )
     )
     issue_numbers = {row[0]: row[1] for row in session.execute(select(Issue.id, Issue.number))}
     for m in session.scalars(stmt):

@@ -16,7 +16,14 @@ D_NUMBER = "41019012393"
 
 @pytest.mark.parametrize(
     "text",
-    [FNR, f"Gjelder {FNR}.", "fnr 010190 10127", "fnr 010190-10127", f"D-nr {D_NUMBER}", f"x{FNR}x"],
+    [
+        FNR,
+        f"Gjelder {FNR}.",
+        "fnr 010190 10127",
+        "fnr 010190-10127",
+        f"D-nr {D_NUMBER}",
+        f"x{FNR}x",
+    ],
 )
 def test_identity_numbers_are_found(text: str) -> None:
     assert guard.contains_identity_number(text)
@@ -26,7 +33,8 @@ def test_identity_numbers_are_found(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["01019010128", "12345678901", "1" * 11, "010190101270", "tlf 22 33 44 55", "2026-12-01"]
+    "text",
+    ["01019010128", "12345678901", "1" * 11, "010190101270", "tlf 22 33 44 55", "2026-12-01"],
 )
 def test_other_numbers_pass(text: str) -> None:
     assert not guard.contains_identity_number(text)

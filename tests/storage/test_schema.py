@@ -14,9 +14,7 @@ from storage.search import is_model_table
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": is_model_table}
-        )
+        context = MigrationContext.configure(connection, opts={"include_name": is_model_table})
         assert compare_metadata(context, Base.metadata) == []
     assert migrate.current(db.engine) == migrate.head()
 

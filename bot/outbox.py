@@ -1,0 +1,498 @@
+"""The outbox: every message the bot sends on its own is first a row that is due.
+
+A use case queues a message with :func:`enqueue` in the same transaction as the change that
+caused it. A :class:`Dispatcher` claims due rows, sends them outside any transaction, and records
+the outcome: sent, retried later with backoff (429, 5xx, time-outs), or failed for good, in which
+case the message's fallback user or the coordinators are told by DM what to fix.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import random
+import re
+import secrets
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, Literal
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.context import Clock
+from bot.i18n import t
+from storage import common
+from storage import outbox as store
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger("returbot.outbox")
+
+POST = "chat.postMessage"
+UPDATE = "chat.update"
+MAX_BLOCKS = 50
+BACKOFF_CAP = 300.0
+# Slack says these are its own trouble: try again later, like a 5xx.
+TRANSIENT_ERRORS = frozenset(
+    {"fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
+RATE_LIMITED = frozenset({"ratelimited", "rate_limited"})
+# A bad or revoked token refuses every message alike; retrying gives an operator time to fix it
+# instead of failing the whole queue at once.
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel"})
+ARCHIVED_ERRORS = frozenset({"is_archived", "channel_is_archived"})
+USER_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled"})
+
+_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+_CODE = re.compile(r"[a-z0-9_]{1,64}")
+
+SentHook = Callable[[Session, OutboxMessage], None]
+_HOOKS: dict[str, list[SentHook]] = {}
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a Slack token blanked out."""
+    return _TOKEN.sub("xox?-[redacted]", text)
+
+
+def on_sent(kind: str) -> Callable[[SentHook], SentHook]:
+    """Register ``fn(session, row)`` to run in the transaction that marks a ``kind`` row sent."""
+
+    def register(fn: SentHook) -> SentHook:
+        hooks = _HOOKS.setdefault(kind, [])
+        if fn not in hooks:
+            hooks.append(fn)
+        return fn
+
+    return register
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    channel: str | None = None,
+    user: str | None = None,
+    due_at: datetime,
+    method: str = POST,
+    ts: str | None = None,
+    dedupe_key: str | None = None,
+    ref_kind: str | None = None,
+    ref_id: int | None = None,
+    fallback_user: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> OutboxMessage | None:
+    """Queue a message in the caller's transaction; None if ``dedupe_key`` was queued before."""
+    if (channel is None) == (user is None):
+        raise ValueError("a message goes to exactly one of a channel and a user")
+    if method == UPDATE and (channel is None or not ts):
+        raise ValueError("chat.update needs the channel and the ts of the message")
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be an aware datetime")
+    payload: dict[str, Any] = {
+        "text": text,
+        "blocks": blocks,
+        "ts": ts,
+        "fallback_user": fallback_user,
+        "extra": extra or {},
+    }
+    row = OutboxMessage(
+        kind=kind,
+        method=method,
+        channel=channel,
+        user=user,
+        payload=payload,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        status=store.PENDING,
+        attempts=0,
+        dedupe_key=dedupe_key,
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+    )
+    if dedupe_key is None:
+        store.add(session, row)
+        return row
+    if store.exists_key(session, dedupe_key):
+        return None
+    session.flush()  # the caller's own pending changes must not be mistaken for a duplicate
+    try:
+        # the unique index is the final guard when two transactions race past the check
+        with session.begin_nested():
+            store.add(session, row)
+    except IntegrityError:
+        return None
+    return row
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    """What one run did: messages sent, put back for a later retry, and failed for good."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0  # claimed, not tried in this run (time budget or a rate-limited target)
+
+    @property
+    def handled(self) -> int:
+        """Every row this run claimed."""
+        return self.sent + self.retried + self.failed + self.deferred
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    method: str
+    target: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    result: Literal["sent", "rate_limited", "transient", "refused"]
+    error: str = ""
+    retry_after: float = 0.0
+    ts: str | None = None
+    channel: str | None = None
+
+
+def _default_worker() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(1.0, float(raw))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def _classify(response: SlackResponse) -> _Outcome:
+    """How to treat a Slack answer that is not ``ok``: rate limited, transient or refused."""
+    status = int(response.status_code)
+    data = response.data if isinstance(response.data, dict) else {}
+    raw = str(data.get("error") or "")
+    code = raw if _CODE.fullmatch(raw) else ""
+    if status == 429 or code in RATE_LIMITED:
+        return _Outcome("rate_limited", code or "ratelimited", _retry_after(response.headers))
+    if status >= 500 or status == 408:
+        return _Outcome("transient", f"http_{status}" + (f": {code}" if code else ""))
+    if code in TRANSIENT_ERRORS or code in AUTH_ERRORS:
+        return _Outcome("transient", code)
+    return _Outcome("refused", code or (f"http_{status}" if status != 200 else "unknown_error"))
+
+
+def _describe(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    if isinstance(error, TimeoutError) or isinstance(reason, TimeoutError):
+        return "timeout"
+    return f"connection_error: {type(reason or error).__name__}"
+
+
+def _where(lang: str, target: str, is_user: bool) -> str:
+    if is_user:
+        return t(lang, "outbox.where_user", user=target)
+    return t(lang, "outbox.where_channel", channel=target)
+
+
+def _fix(lang: str, error: str, is_user: bool, attempts: int, gave_up: bool) -> str:
+    if gave_up:
+        return t(lang, "outbox.fix_gave_up", attempts=attempts)
+    if is_user and (error in USER_ERRORS or error in CHANNEL_ERRORS):
+        return t(lang, "outbox.fix_user")
+    if error in CHANNEL_ERRORS:
+        return t(lang, "outbox.fix_channel")
+    if error in ARCHIVED_ERRORS:
+        return t(lang, "outbox.fix_archived")
+    if error in USER_ERRORS:
+        return t(lang, "outbox.fix_user")
+    return t(lang, "outbox.fix_message")
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@dataclass
+class Dispatcher:
+    """Sends due outbox rows: claim, send outside any transaction, record the outcome."""
+
+    db: Database
+    client: WebClient
+    clock: Clock
+    coordinators: Sequence[str]
+    lang: str
+    worker: str = field(default_factory=_default_worker)
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 50
+    max_attempts: int = 12
+    tz: tzinfo = UTC  # the day an alert is deduplicated on
+    _wake: threading.Event = field(
+        default_factory=threading.Event, init=False, repr=False, compare=False
+    )
+
+    def wake(self) -> None:
+        """Ask the dispatch loop for a run now (call it after the transaction has committed)."""
+        self._wake.set()
+
+    def loop(self, stop: threading.Event, interval: float = 2.0) -> None:
+        """Run until ``stop`` is set: whenever woken, and every ``interval`` seconds."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.run_once()
+            except Exception as error:
+                log.error(
+                    "outbox run failed: %s",
+                    redact("".join(traceback.format_exception(error)).rstrip()),
+                )
+                report = DispatchReport()
+            if report.handled >= self.batch and not report.deferred:
+                continue  # more may be due right now
+            self._wake.wait(interval)
+
+    def run_once(self) -> DispatchReport:
+        """Send every row that is due now (up to ``batch``), each at most once."""
+        claimed = self._claim()
+        if not claimed:
+            return DispatchReport()
+        # leave rows untried rather than send them after another process may have taken them over
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
+        blocked: dict[str, datetime] = {}
+        counts = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0}
+        for index, row in enumerate(claimed):
+            if time.monotonic() > deadline:
+                rest = [r.id for r in claimed[index:]]
+                with self.db.session() as session:
+                    store.release(session, rest, self.worker)
+                counts["deferred"] += len(rest)
+                break
+            if row.target in blocked:
+                self._postpone(row, blocked[row.target])
+                counts["deferred"] += 1
+                continue
+            outcome = self._send(row)
+            result = self._record(row, outcome)
+            if outcome.result == "rate_limited":
+                blocked[row.target] = self.clock.now() + timedelta(seconds=outcome.retry_after)
+            if result in counts:
+                counts[result] += 1
+        return DispatchReport(**counts)
+
+    def _claim(self) -> list[_Claimed]:
+        with self.db.session() as session:
+            rows = store.claim_due(session, self.clock.now(), self.worker, self.lease, self.batch)
+            return [
+                _Claimed(
+                    id=r.id,
+                    kind=r.kind,
+                    method=r.method,
+                    target=str(r.channel or r.user),
+                    payload=dict(r.payload),
+                )
+                for r in rows
+            ]
+
+    def _send(self, row: _Claimed) -> _Outcome:
+        payload = row.payload
+        text = str(payload.get("text") or "")
+        blocks = payload.get("blocks")
+        try:
+            if row.method == POST:
+                response = self.client.chat_postMessage(
+                    channel=row.target, text=text, blocks=blocks, unfurl_links=False
+                )
+            elif row.method == UPDATE:
+                response = self.client.chat_update(
+                    channel=row.target, ts=str(payload["ts"]), text=text, blocks=blocks
+                )
+            else:
+                args: dict[str, Any] = {"channel": row.target, "text": text}
+                args.update({k: payload[k] for k in ("blocks", "ts") if payload.get(k)})
+                response = self.client.api_call(row.method, json=args)
+                if response.status_code != 200 or not response.get("ok"):
+                    return _classify(response)
+        except SlackApiError as error:
+            return _classify(error.response)
+        except (OSError, http.client.HTTPException) as error:
+            return _Outcome("transient", _describe(error))
+        except Exception as error:
+            # an unexpected fault is retried and, if it persists, reported: never a silent loss
+            log.warning("outbox #%d: unexpected %s while sending", row.id, type(error).__name__)
+            return _Outcome("transient", f"unexpected: {type(error).__name__}")
+        log.debug("outbox #%d (%s) sent to %s", row.id, row.kind, row.target)
+        return _Outcome(
+            "sent", ts=response.get("ts"), channel=response.get("channel") or row.target
+        )
+
+    def _postpone(self, row: _Claimed, until: datetime) -> None:
+        with self.db.session() as session:
+            found = store.locked(session, row.id)
+            if found is not None and found.status == store.PENDING:
+                found.next_attempt_at = max(found.next_attempt_at, until)
+                found.claimed_by = found.claimed_until = None
+
+    def _record(self, row: _Claimed, outcome: _Outcome) -> str:
+        for attempt in range(3):
+            try:
+                with self.db.session() as session:
+                    return self._apply(session, row, outcome)
+            except Exception as error:
+                # the message went out (or not) already: losing the record would resend it
+                if attempt == 2:
+                    raise
+                log.warning(
+                    "outbox #%d: recording the outcome failed (%s), trying again",
+                    row.id,
+                    type(error).__name__,
+                )
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _apply(self, session: Session, claimed: _Claimed, outcome: _Outcome) -> str:
+        row = store.locked(session, claimed.id)
+        if row is None:
+            return "skipped"
+        now = self.clock.now()
+        if outcome.result == "sent":
+            if row.status == store.SENT:
+                log.warning("outbox #%d was already marked sent by %s", row.id, row.claimed_by)
+                return "skipped"
+            # a row cancelled while it was on its way still went out: record what happened
+            row.status, row.sent_at = store.SENT, now
+            row.result_ts, row.result_channel = outcome.ts, outcome.channel
+            row.claimed_by = row.claimed_until = None
+            self._run_hooks(session, row)
+            return "sent"
+        if row.status != store.PENDING:
+            return "skipped"
+        row.attempts += 1
+        row.last_error = outcome.error[:500]
+        row.claimed_by = row.claimed_until = None
+        if outcome.result == "rate_limited":
+            row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
+            log.info("outbox #%d rate limited; retry in %.0f s", row.id, outcome.retry_after)
+            return "retried"
+        if outcome.result == "transient" and row.attempts < self.max_attempts:
+            delay = min(BACKOFF_CAP, 2.0 ** (row.attempts - 1)) * random.uniform(0.75, 1.0)
+            row.next_attempt_at = now + timedelta(seconds=delay)
+            log.info(
+                "outbox #%d: %s (attempt %d); retry in %.1f s",
+                row.id,
+                row.last_error,
+                row.attempts,
+                delay,
+            )
+            return "retried"
+        row.status = store.FAILED
+        log.info(
+            "outbox #%d (%s) to %s failed for good: %s",
+            row.id,
+            row.kind,
+            claimed.target,
+            row.last_error,
+        )
+        self._after_failure(session, row, claimed, gave_up=outcome.result == "transient")
+        return "failed"
+
+    def _run_hooks(self, session: Session, row: OutboxMessage) -> None:
+        for hook in _HOOKS.get(row.kind, []):
+            try:
+                with session.begin_nested():
+                    hook(session, row)
+            except Exception as error:
+                # the message is out: a failing hook must not make it look unsent (and resend it)
+                log.error(
+                    "outbox #%d: on-sent hook %s failed: %s",
+                    row.id,
+                    getattr(hook, "__name__", "?"),
+                    redact("".join(traceback.format_exception(error)).rstrip()),
+                )
+
+    def _after_failure(
+        self, session: Session, row: OutboxMessage, claimed: _Claimed, *, gave_up: bool
+    ) -> None:
+        error = row.last_error or "unknown_error"
+        is_user = row.channel is None
+        payload = claimed.payload
+        now = self.clock.now()
+        fallback = payload.get("fallback_user")
+        if fallback:
+            lang = common.user_language(session, fallback) or self.lang
+            note = t(
+                lang,
+                "outbox.fallback_note",
+                where=_where(lang, claimed.target, is_user),
+                error=error,
+            )
+            blocks = payload.get("blocks")
+            if blocks and len(blocks) < MAX_BLOCKS:
+                blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+                blocks += payload["blocks"]
+            enqueue(
+                session,
+                kind="fallback",
+                text=f"{note}\n\n{payload.get('text') or ''}",
+                blocks=blocks,
+                user=fallback,
+                due_at=now,
+                dedupe_key=f"fallback:{row.id}",
+                ref_kind=row.ref_kind,
+                ref_id=row.ref_id,
+                extra={"failed": row.id, "kind": row.kind},
+            )
+            log.info("outbox #%d: fallback DM queued for %s", row.id, fallback)
+            return
+        if row.kind == "alert":
+            return  # an alert about an alert would loop; failed() still lists it
+        if not self.coordinators:
+            log.warning(
+                "outbox #%d to %s failed (%s) and no coordinator is configured to tell",
+                row.id,
+                claimed.target,
+                error,
+            )
+            return
+        code = error.split(":", 1)[0]
+        day = now.astimezone(self.tz).date().isoformat()
+        for coordinator in self.coordinators:
+            lang = common.user_language(session, coordinator) or self.lang
+            text = t(
+                lang,
+                "outbox.alert",
+                where=_where(lang, claimed.target, is_user),
+                error=error,
+                fix=_fix(lang, code, is_user, row.attempts, gave_up),
+                excerpt=_excerpt(str(payload.get("text") or "")),
+            )
+            queued = enqueue(
+                session,
+                kind="alert",
+                text=text,
+                user=coordinator,
+                due_at=now,
+                dedupe_key=f"alert:{claimed.target}:{code}:{day}:{coordinator}"[:200],
+                extra={"failed": row.id, "error": error, "target": claimed.target},
+            )
+            if queued is not None:
+                log.info("outbox #%d: alert queued for coordinator %s", row.id, coordinator)

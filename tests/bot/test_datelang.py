@@ -1,0 +1,161 @@
+"""The date language of SPEC §4 against expected dates written out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.dates import (
+    format_date,
+    format_datetime,
+    is_valid_local,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+)
+from bot.errors import UserError
+from bot.i18n import t
+
+OSLO = ZoneInfo("Europe/Oslo")
+TODAY = date(2026, 11, 25)  # a Wednesday
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 10:30 in Oslo
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-04", date(2026, 3, 4)),  # ISO is never day-first
+        ("2026-12-01", date(2026, 12, 1)),
+        ("1.12.2026", date(2026, 12, 1)),
+        ("01.12.2026", date(2026, 12, 1)),
+        ("4.3.2026", date(2026, 3, 4)),  # Norwegian is always day-first
+        ("14.03", date(2027, 3, 14)),  # the next 14 March, not 14 January
+        ("14.3", date(2027, 3, 14)),
+        ("25.11", date(2026, 11, 25)),  # today included
+        ("24.11", date(2027, 11, 24)),
+        ("14. mars", date(2027, 3, 14)),
+        ("14 mars 2026", date(2026, 3, 14)),
+        ("14. mars 2026", date(2026, 3, 14)),
+        ("1. desember", date(2026, 12, 1)),
+        ("14 March", date(2027, 3, 14)),
+        ("March 14 2026", date(2026, 3, 14)),
+        ("29.02", date(2028, 2, 29)),
+        ("today", TODAY),
+        ("i dag", TODAY),
+        ("I morgen", date(2026, 11, 26)),
+        ("tomorrow", date(2026, 11, 26)),
+        ("i overmorgen", date(2026, 11, 27)),
+        ("onsdag", TODAY),
+        ("torsdag", date(2026, 11, 26)),
+        ("monday", date(2026, 11, 30)),
+        ("søn", date(2026, 11, 29)),
+        ("+3d", date(2026, 11, 28)),
+        ("+2w", date(2026, 12, 9)),
+        ("+1u", date(2026, 12, 2)),
+    ],
+)
+def test_dates(text: str, expected: date) -> None:
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("31.11.2026", "parse.no_such_date"),
+        ("2026-02-30", "parse.no_such_date"),
+        ("32.01", "parse.no_such_date"),
+        ("1.12.26", "parse.two_digit_year"),
+        ("neste uke", "parse.bad_date"),
+        ("", "parse.bad_date"),
+        ("1.12.2026 14:00", "parse.date_only"),
+    ],
+)
+def test_date_errors(text: str, key: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_date(text, today=TODAY)
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("2026-12-01 14:00", datetime(2026, 12, 1, 14, 0)),
+        ("2026-12-01T14:00", datetime(2026, 12, 1, 14, 0)),
+        ("1.12.2026 14:00", datetime(2026, 12, 1, 14, 0)),
+        ("1.12.2026 kl. 14", datetime(2026, 12, 1, 14, 0)),
+        ("1.12.2026 kl 14.30", datetime(2026, 12, 1, 14, 30)),
+        ("14. mars 2026 kl. 10", datetime(2026, 3, 14, 10, 0)),
+        ("14. mars 10:00", datetime(2027, 3, 14, 10, 0)),
+        ("i morgen 9:05", datetime(2026, 11, 26, 9, 5)),
+        ("onsdag 12:00", datetime(2026, 11, 25, 12, 0)),  # later today
+        ("onsdag 08:00", datetime(2026, 12, 2, 8, 0)),  # already past today: next week
+        ("+3d 10:00", datetime(2026, 11, 28, 10, 0)),
+        ("2026-06-10 10:00", datetime(2026, 6, 10, 10, 0)),  # summer time
+    ],
+)
+def test_datetimes_are_local_and_dst_correct(text: str, local: datetime) -> None:
+    got = parse_datetime(text, now=NOW, tz=OSLO)
+    assert got.replace(tzinfo=None) == local
+    assert got.utcoffset() == local.replace(tzinfo=OSLO).utcoffset()
+
+
+def test_the_dst_gap_is_refused_and_the_repeat_is_the_first() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_datetime("2026-03-29 02:30", now=NOW, tz=OSLO)
+    assert caught.value.key == "parse.dst_gap"
+    assert not is_valid_local(datetime(2026, 3, 29, 2, 30), OSLO)
+    repeated = parse_datetime("25.10.2026 02:30", now=NOW, tz=OSLO)
+    assert repeated.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("1.12.2026", "parse.time_needed"),
+        ("1.12.2026 25:00", "parse.bad_time"),
+        ("1.12.2026 14:75", "parse.bad_time"),
+        ("tull 14:00", "parse.bad_date"),
+    ],
+)
+def test_datetime_errors(text: str, key: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_datetime(text, now=NOW, tz=OSLO)
+    assert caught.value.key == key
+
+
+def test_durations() -> None:
+    assert parse_duration("90m") == timedelta(minutes=90)
+    assert parse_duration("2h") == timedelta(hours=2)
+    assert parse_duration("1t") == timedelta(hours=1)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("2w") == parse_duration("2u") == timedelta(days=14)
+    for bad in ("", "0m", "abc", "-1h", "99999d"):
+        with pytest.raises(UserError):
+            parse_duration(bad)
+
+
+def test_formatting_in_both_languages() -> None:
+    assert format_date(date(2026, 12, 1), "nb") == "1. desember 2026"
+    assert format_date(date(2026, 12, 1), "en") == "1 December 2026"
+    moment = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    assert format_datetime(moment, "nb", OSLO) == "tirsdag 8. desember 2026 kl. 10.00"
+    assert format_datetime(moment, "en", OSLO) == "Tuesday 8 December 2026 at 10:00"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=60))
+def test_never_raises_anything_but_a_sentence(text: str) -> None:
+    for parse in (
+        lambda s: parse_date(s, today=TODAY),
+        lambda s: parse_datetime(s, now=NOW, tz=OSLO),
+        parse_duration,
+    ):
+        try:
+            parse(text)
+        except UserError as error:
+            for lang in ("nb", "en"):
+                assert t(lang, error.key, **error.params)

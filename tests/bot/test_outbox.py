@@ -1,0 +1,478 @@
+"""The outbox against a real database and the real WebClient talking to a local fake Slack."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import func, select
+
+from bot import outbox
+from bot.context import ManualClock
+from bot.outbox import Dispatcher, DispatchReport
+from storage import common
+from storage import outbox as store
+from storage.db import Database
+from storage.models import OutboxMessage
+from tests.support.fakeslack import FakeSlack
+
+TOKEN = "xoxb-test-token"
+COORDINATORS = ("UCOORD1", "UCOORD2")
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(slack: FakeSlack) -> WebClient:
+    # the SDK's own defaults (one quick retry on a dropped connection), with a short time-out
+    return WebClient(token=TOKEN, base_url=slack.url, timeout=1)
+
+
+def make_dispatcher(
+    db: Database, client: WebClient, clock: ManualClock, **kwargs: Any
+) -> Dispatcher:
+    kwargs.setdefault("coordinators", COORDINATORS)
+    kwargs.setdefault("lang", "en")
+    kwargs.setdefault("worker", "worker-1")
+    return Dispatcher(db=db, client=client, clock=clock, **kwargs)
+
+
+@pytest.fixture
+def dispatcher(db: Database, client: WebClient, clock: ManualClock) -> Dispatcher:
+    return make_dispatcher(db, client, clock)
+
+
+def queue(db: Database, clock: ManualClock, **fields: Any) -> int | None:
+    fields.setdefault("kind", "notice")
+    fields.setdefault("text", "Hello network")
+    fields.setdefault("due_at", clock.now())
+    if "user" not in fields:
+        fields.setdefault("channel", "CNET")
+    with db.session() as session:
+        row = outbox.enqueue(session, **fields)
+        session.flush()
+        return row.id if row else None
+
+
+def get(db: Database, row_id: int) -> OutboxMessage:
+    with db.session() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        return row
+
+
+def texts(slack: FakeSlack, channel: str) -> list[str]:
+    return [str(m.get("text")) for m in slack.posted(channel)]
+
+
+def drain(dispatcher: Dispatcher, clock: ManualClock, rounds: int = 20) -> None:
+    """Run the dispatcher, moving the clock past every backoff, until nothing is left to do."""
+    for _ in range(rounds):
+        dispatcher.run_once()
+        clock.advance(minutes=6)
+
+
+def test_due_rows_go_out_once_and_later_rows_wait(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    now_id = queue(db, clock, text="Due now")
+    later_id = queue(db, clock, text="Due later", due_at=clock.now() + timedelta(minutes=10))
+    assert dispatcher.run_once() == DispatchReport(sent=1)
+    assert texts(slack, "CNET") == ["Due now"]
+    for _ in range(3):
+        assert dispatcher.run_once() == DispatchReport()
+    clock.advance(minutes=10)
+    assert dispatcher.run_once().sent == 1
+    dispatcher.run_once()
+    assert texts(slack, "CNET") == ["Due now", "Due later"]
+    assert now_id is not None and later_id is not None
+    sent = get(db, now_id)
+    assert sent.status == "sent" and sent.sent_at is not None and sent.result_ts
+    assert sent.claimed_by is None
+    call = slack.calls_to("chat.postMessage")[0].params
+    assert call.get("unfurl_links") is False
+    assert "link_names" not in call
+    with db.session() as session:
+        assert store.pending_count(session) == 0
+        assert store.last_sent_at(session) == clock.now()
+
+
+def test_a_dm_is_sent_to_the_user_id(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, user="UKARI", text="Your status, please", blocks=[])
+    assert dispatcher.run_once().sent == 1
+    (call,) = slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "UKARI"
+    assert row_id is not None and get(db, row_id).result_channel == "DKARI"  # the IM Slack opened
+
+
+def test_blocks_and_chat_update(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*M-1* moved"}}]
+    queue(db, clock, text="M-1 moved", blocks=blocks)
+    dispatcher.run_once()
+    (posted,) = slack.posted("CNET")
+    assert posted["blocks"] == blocks
+    queue(db, clock, method="chat.update", ts="1700000000.000100", text="M-1 cancelled")
+    assert dispatcher.run_once().sent == 1
+    (call,) = slack.calls_to("chat.update")
+    update = call.params
+    assert update["ts"] == "1700000000.000100" and update["text"] == "M-1 cancelled"
+    assert "unfurl_links" not in update
+
+
+def test_enqueue_refuses_an_unclear_target(db: Database, clock: ManualClock) -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        queue(db, clock, channel="C1", user="U1")
+    with pytest.raises(ValueError, match=r"chat\.update"):
+        queue(db, clock, method="chat.update")
+    with db.session() as session:
+        assert store.pending_count(session) == 0
+
+
+def test_a_dedupe_key_queues_one_message(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    assert queue(db, clock, dedupe_key="digest:2026-W48") is not None
+    assert queue(db, clock, dedupe_key="digest:2026-W48") is None
+    with db.session() as session:
+        first = outbox.enqueue(
+            session, kind="x", text="a", channel="C1", due_at=clock.now(), dedupe_key="k"
+        )
+        again = outbox.enqueue(
+            session, kind="x", text="a", channel="C1", due_at=clock.now(), dedupe_key="k"
+        )
+        assert first is not None and again is None
+        assert store.exists_key(session, "k") and not store.exists_key(session, "other")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+    dispatcher.run_once()
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_concurrent_dispatchers_send_each_row_exactly_once(
+    db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    for n in range(40):
+        queue(db, clock, text=f"message {n}", channel=f"C{n % 4}")
+    other = Database(db.url)  # a second process: its own engine and connections
+    try:
+        dispatchers = [
+            make_dispatcher(db, client, clock, worker="proc-a", batch=3),
+            make_dispatcher(other, client, clock, worker="proc-b", batch=3),
+        ]
+        errors: list[BaseException] = []
+
+        def work(d: Dispatcher) -> None:
+            try:
+                idle = 0
+                while idle < 3:
+                    idle = idle + 1 if d.run_once().handled == 0 else 0
+            except BaseException as error:  # surfaced in the main thread below
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(d,)) for d in dispatchers for _ in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+    finally:
+        other.dispose()
+    sent = Counter(str(params["text"]) for params in slack.posted())
+    assert sent == Counter({f"message {n}": 1 for n in range(40)})
+    with db.session() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+        assert set(statuses) == {"sent"}
+
+
+def test_rate_limit_waits_for_retry_after(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, text="Reminder")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    row = get(db, row_id)
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
+    assert row.claimed_by is None
+    clock.advance(seconds=29)
+    assert dispatcher.run_once() == DispatchReport()
+    clock.advance(seconds=2)
+    assert dispatcher.run_once() == DispatchReport(sent=1)
+    drain(dispatcher, clock, rounds=3)
+    assert texts(slack, "CNET") == ["Reminder"]
+
+
+def test_server_errors_are_retried_with_backoff(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, text="Agenda")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", status=500, times=2)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    first = get(db, row_id)
+    assert first.last_error is not None and first.last_error.startswith("http_500")
+    assert timedelta(0) < first.next_attempt_at - clock.now() <= timedelta(seconds=1)
+    clock.advance(seconds=1)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    second = get(db, row_id)
+    assert timedelta(seconds=1) <= second.next_attempt_at - clock.now() <= timedelta(seconds=2)
+    drain(dispatcher, clock, rounds=3)
+    assert texts(slack, "CNET") == ["Agenda"]
+    assert get(db, row_id).attempts == 2
+
+
+def test_a_dropped_connection_is_retried(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    queue(db, clock, text="Still here")
+    # twice: the SDK retries a dropped connection once by itself
+    slack.fail_next("chat.postMessage", reset_connection=True, times=2)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    drain(dispatcher, clock, rounds=3)
+    assert texts(slack, "CNET") == ["Still here"]
+
+
+def test_a_time_out_is_retried(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, text="Slow Slack")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", status=500, delay=2.5)  # the client gives up after 1 s
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    assert get(db, row_id).last_error == "timeout"
+    drain(dispatcher, clock, rounds=3)
+    assert texts(slack, "CNET") == ["Slow Slack"]
+
+
+def test_giving_up_after_max_attempts_tells_the_coordinators(
+    db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, clock, max_attempts=3)
+    row_id = queue(db, clock, text="Never arrives")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", status=503, times=3)
+    drain(dispatcher, clock, rounds=6)
+    row = get(db, row_id)
+    assert row.status == "failed" and row.attempts == 3
+    assert texts(slack, "CNET") == []
+    for coordinator in COORDINATORS:
+        (alert,) = texts(slack, coordinator)
+        assert "3 attempts" in alert and "<#CNET>" in alert and "Never arrives" in alert
+
+
+def test_a_channel_refusal_fails_and_alerts_each_coordinator_once(
+    db: Database,
+    slack: FakeSlack,
+    dispatcher: Dispatcher,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    slack.fail_channel("CGONE", "channel_not_found")
+    ids = [queue(db, clock, text=f"Reminder {n}", channel="CGONE") or 0 for n in range(5)]
+    assert dispatcher.run_once() == DispatchReport(failed=5)
+    assert dispatcher.run_once() == DispatchReport(sent=2)  # the alerts
+    drain(dispatcher, clock, rounds=2)
+    for row_id in ids:
+        row = get(db, row_id)
+        assert row.status == "failed" and row.last_error == "channel_not_found"
+    for coordinator in COORDINATORS:
+        (alert,) = texts(slack, coordinator)
+        assert "<#CGONE>" in alert and "channel_not_found" in alert
+        assert "/invite @returbot" in alert and "/returbot channel" in alert
+    with db.session() as session:
+        listed = store.failed(session)
+        assert [r.id for r in listed] == sorted(ids, reverse=True)
+    # another failure the same day for the same channel does not alert again
+    queue(db, clock, text="Reminder 6", channel="CGONE")
+    clock.advance(hours=1)
+    drain(dispatcher, clock, rounds=2)
+    assert all(len(texts(slack, c)) == 1 for c in COORDINATORS)
+    assert TOKEN not in caplog.text
+
+
+def test_the_alert_is_in_the_organisation_language_unless_the_coordinator_chose(
+    db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    with db.session() as session:
+        common.set_user_language(session, "UCOORD2", "en")
+    dispatcher = make_dispatcher(db, client, clock, lang="nb")
+    slack.fail_channel("CARCH", "is_archived")
+    queue(db, clock, text="Til arkivet", channel="CARCH")
+    drain(dispatcher, clock, rounds=2)
+    (nb,) = texts(slack, "UCOORD1")
+    (en,) = texts(slack, "UCOORD2")
+    assert "Kanalen er arkivert" in nb and "<#CARCH>" in nb
+    assert "The channel is archived" in en and "<#CARCH>" in en
+
+
+def test_a_fallback_user_gets_the_message_instead(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    slack.fail_channel("CPRIV", "not_in_channel")
+    row_id = queue(
+        db, clock, kind="confirmation", text="D-7 logged", channel="CPRIV", fallback_user="UKARI"
+    )
+    assert dispatcher.run_once() == DispatchReport(failed=1)
+    assert dispatcher.run_once() == DispatchReport(sent=1)
+    (dm,) = texts(slack, "UKARI")
+    assert "D-7 logged" in dm and "<#CPRIV>" in dm
+    assert all(texts(slack, c) == [] for c in COORDINATORS)
+    assert row_id is not None and get(db, row_id).status == "failed"
+
+
+def test_a_refused_alert_does_not_raise_another_alert(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    slack.fail_channel("CGONE", "channel_not_found")
+    slack.fail_channel("UCOORD1", "user_not_found")
+    queue(db, clock, text="Lost", channel="CGONE")
+    drain(dispatcher, clock, rounds=4)
+    assert len(texts(slack, "UCOORD2")) == 1
+    with db.session() as session:
+        kinds = sorted(r.kind for r in store.failed(session))
+        assert kinds == ["alert", "notice"]
+
+
+def test_without_coordinators_a_refusal_is_logged(
+    db: Database,
+    slack: FakeSlack,
+    client: WebClient,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dispatcher = make_dispatcher(db, client, clock, coordinators=())
+    slack.fail_channel("CGONE", "not_in_channel")
+    queue(db, clock, text="Lost", channel="CGONE")
+    with caplog.at_level(logging.INFO, logger="returbot.outbox"):
+        assert dispatcher.run_once() == DispatchReport(failed=1)
+    assert "no coordinator" in caplog.text and TOKEN not in caplog.text
+    assert dispatcher.run_once() == DispatchReport()
+    with db.session() as session:
+        assert [r.last_error for r in store.failed(session)] == ["not_in_channel"]
+
+
+def test_a_claim_of_a_dead_dispatcher_expires(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, text="Orphan")
+    with db.session() as session:  # a process that claims and then dies
+        claimed = store.claim_due(session, clock.now(), "dead", timedelta(seconds=60), 10)
+        assert [r.id for r in claimed] == [row_id]
+    assert dispatcher.run_once() == DispatchReport()
+    clock.advance(seconds=59)
+    assert dispatcher.run_once() == DispatchReport()
+    clock.advance(seconds=2)
+    assert dispatcher.run_once() == DispatchReport(sent=1)
+    drain(dispatcher, clock, rounds=3)
+    assert texts(slack, "CNET") == ["Orphan"]
+
+
+def test_a_queued_message_survives_a_restart(
+    db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    queue(db, clock, text="Before the restart", due_at=clock.now() + timedelta(minutes=5))
+    db.dispose()
+    restarted = Database(db.url)
+    try:
+        clock.advance(minutes=5)
+        assert make_dispatcher(restarted, client, clock).run_once().sent == 1
+    finally:
+        restarted.dispose()
+    assert texts(slack, "CNET") == ["Before the restart"]
+
+
+def test_cancel_for_removes_only_the_kinds_asked(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    later = clock.now() + timedelta(hours=1)
+    queue(db, clock, kind="reminder", text="r1", ref_kind="meeting", ref_id=1, due_at=later)
+    queue(db, clock, kind="agenda", text="a1", ref_kind="meeting", ref_id=1, due_at=later)
+    queue(db, clock, kind="reminder", text="r2", ref_kind="meeting", ref_id=2, due_at=later)
+    with db.session() as session:
+        assert store.cancel_for(session, "meeting", 1, kinds=["reminder"]) == 1
+        assert store.pending_count(session) == 2
+    clock.advance(hours=1)
+    dispatcher.run_once()
+    assert sorted(texts(slack, "CNET")) == ["a1", "r2"]
+    with db.session() as session:
+        assert store.cancel_for(session, "meeting", 1) == 0  # nothing pending is left
+
+
+@outbox.on_sent("test-hook")
+def _remember_ts(session: Any, row: OutboxMessage) -> None:
+    common.set_value(session, f"notice:{row.id}", f"{row.result_channel}/{row.result_ts}")
+
+
+@outbox.on_sent("test-broken-hook")
+def _broken(session: Any, row: OutboxMessage) -> None:
+    common.set_value(session, f"broken:{row.id}", "half done")
+    raise RuntimeError("hook bug")
+
+
+def test_on_sent_hooks_write_in_the_same_transaction(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue(db, clock, kind="test-hook", text="Notice")
+    broken_id = queue(db, clock, kind="test-broken-hook", text="Other notice")
+    assert dispatcher.run_once() == DispatchReport(sent=2)
+    assert row_id is not None and broken_id is not None
+    row = get(db, row_id)
+    with db.session() as session:
+        assert common.get_value(session, f"notice:{row_id}") == (
+            f"{row.result_channel}/{row.result_ts}"
+        )
+        # a failing hook is undone, but the message still counts as sent: never sent twice
+        assert common.get_value(session, f"broken:{broken_id}") is None
+    assert get(db, broken_id).status == "sent"
+    drain(dispatcher, clock, rounds=2)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_the_loop_survives_an_unexpected_error(
+    db: Database,
+    slack: FakeSlack,
+    client: WebClient,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Flaky(Dispatcher):
+        calls = 0
+
+        def run_once(self) -> DispatchReport:
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise RuntimeError(f"database went away with {TOKEN}")
+            return super().run_once()
+
+    dispatcher = Flaky(db=db, client=client, clock=clock, coordinators=(), lang="en")
+    queue(db, clock, text="After the hiccup")
+    stop = threading.Event()
+    thread = threading.Thread(target=dispatcher.loop, args=(stop, 0.05))
+    with caplog.at_level(logging.ERROR, logger="returbot.outbox"):
+        thread.start()
+        try:
+            for _ in range(100):
+                if texts(slack, "CNET"):
+                    break
+                threading.Event().wait(0.05)
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+    assert texts(slack, "CNET") == ["After the hiccup"]
+    assert "outbox run failed" in caplog.text and TOKEN not in caplog.text

@@ -1,0 +1,57 @@
+"""/returbot: help, language, departments, channel bindings (coordinator only)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import AuditEntry, ChannelBinding
+from tests.blockcheck import assert_valid_blocks
+from tests.conftest import COORDINATOR
+from tests.e2e.conftest import Bot
+
+
+def test_binding_a_channel_is_for_the_coordinator(bot: Bot) -> None:
+    refused = bot.command("/returbot", "channel RMA", channel="CRMA")
+    assert "<@UCOORD>" in refused.text and not refused.in_channel
+    bound = bot.command("/returbot", "channel rma", user=COORDINATOR, channel="CRMA")
+    assert bound.in_channel and "RMA" in bound.text and "<#CRMA>" in bound.text
+    bot.command("/returbot", "channel network", user=COORDINATOR, channel="CNET")
+    bot.command("/returbot", "channel digest", user=COORDINATOR, channel="CDIG")
+    moved = bot.command("/returbot", "channel RMA", user=COORDINATOR, channel="CRMA2")
+    assert "<#CRMA2>" in moved.text
+    with bot.db.session() as session:
+        bindings = {b.target: b.channel_id for b in session.scalars(select(ChannelBinding))}
+        assert bindings == {"dept:RMA": "CRMA2", "series:network": "CNET", "digest": "CDIG"}
+        assert len(list(session.scalars(select(AuditEntry)))) == 4
+    listing = bot.command("/returbot", "departments")
+    assert_valid_blocks(listing.json["blocks"])
+    assert "<#CRMA2>" in listing.text and "<#CNET>" in listing.text and "<#CDIG>" in listing.text
+    assert "Politiets utlendingsenhet" in listing.text
+
+
+def test_bad_binding_target_lists_the_valid_ones(bot: Bot) -> None:
+    reply = bot.command("/returbot", "channel XYZ", user=COORDINATOR)
+    assert "XYZ" in reply.text and "network" in reply.text and "digest" in reply.text
+
+
+def test_without_a_coordinator_the_sentence_says_how_to_configure_one(bot: Bot) -> None:
+    from dataclasses import replace
+
+    bot.rt.settings = replace(bot.rt.settings, org=replace(bot.rt.org, coordinators=()))
+    reply = bot.command("/returbot", "channel RMA", user=COORDINATOR)
+    assert "RETURBOT_COORDINATORS" in reply.text
+
+
+def test_language_choice(bot: Bot) -> None:
+    assert "«tysk»" in bot.command("/returbot", "language tysk").text
+    assert "English" in bot.command("/returbot", "language EN").text
+    assert "Departments and agencies" in bot.command("/returbot", "departments").text
+    assert "bokmål" in bot.command("/returbot", "language nb").text
+
+
+def test_unknown_command_and_unknown_action_get_answers(bot: Bot) -> None:
+    reply = bot.command("/nope", "x")
+    assert reply.status == 200 and "/nope" in reply.text
+    from tests.support import slackreq
+
+    assert bot.send(slackreq.action_body("no_such_action", "1")).status == 200
