@@ -20,21 +20,21 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt import Ack, App
-from tests.support import slackreq
-from tests.support.fakeslack import FakeSlack
 
 from bench.seed import percentile, seed_decisions
 from bot import settings as settings_module
 from bot.app import create_app, make_client
 from bot.runtime import Runtime
-from bot.server import WebApp, make_server
+from bot.server import WebApp, make_server, serve_until_closed
 from storage import migrate
 from storage.db import Database
+from tests.support import slackreq
+from tests.support.fakeslack import FakeSlack
 
 
 def serve(wsgi: Any) -> tuple[Any, str]:
     server = make_server(wsgi, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    threading.Thread(target=serve_until_closed, args=(server,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
 
 

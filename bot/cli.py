@@ -167,7 +167,7 @@ def _warn_without_coordinator(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import create_app, make_client
     from bot.scheduler import build_scheduler, start_dispatch_thread
-    from bot.server import WebApp, make_server
+    from bot.server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
     _warn_without_coordinator(settings)
@@ -198,9 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     try:
-        server.run()
-    except OSError:
-        pass  # closed by the signal handler
+        serve_until_closed(server)
     finally:
         stop.set()
         if scheduler is not None:

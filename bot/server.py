@@ -80,3 +80,11 @@ def make_server(
         clear_untrusted_proxy_headers=True,
         asyncore_loop_timeout=loop_timeout,
     )
+
+
+def serve_until_closed(server: Any) -> None:
+    """Run a waitress server until ``server.close()``; closing from another thread is normal."""
+    try:
+        server.run()
+    except OSError:
+        pass  # the listening socket was closed under the event loop

@@ -28,10 +28,13 @@ def terms(query: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(query)][:MAX_TERMS]
 
 
-def index_decision(session: Session, decision_id: int, title: str, details: str, tags: str) -> None:
-    """Put (or replace) one decision in the search index, in the caller's transaction."""
+def index_decision(
+    session: Session, decision_id: int, title: str, details: str, tags: str, *, new: bool = True
+) -> None:
+    """Put (or, with ``new=False``, replace) one decision in the search index."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM decision_fts WHERE rowid = :id"), {"id": decision_id})
+        if not new:
+            session.execute(text("DELETE FROM decision_fts WHERE rowid = :id"), {"id": decision_id})
         session.execute(
             text(
                 "INSERT INTO decision_fts (rowid, title, details, tags) "

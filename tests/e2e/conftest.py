@@ -15,7 +15,7 @@ from bot.app import create_app, make_client
 from bot.context import ManualClock
 from bot.outbox import Dispatcher
 from bot.runtime import Runtime
-from bot.server import WebApp, make_server
+from bot.server import WebApp, make_server, serve_until_closed
 from storage.db import Database
 from tests.conftest import COORDINATOR, make_settings
 from tests.support import slackreq
@@ -97,7 +97,7 @@ def bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
     )
     app = create_app(rt, client)
     server = make_server(WebApp(app, rt), host="127.0.0.1", port=0, threads=4, loop_timeout=0.05)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
     try:
         yield Bot(
