@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -84,7 +85,6 @@ def make_server(
 
 def serve_until_closed(server: Any) -> None:
     """Run a waitress server until ``server.close()``; closing from another thread is normal."""
-    try:
+    # the listening socket closed under the event loop raises; that is the normal way out
+    with contextlib.suppress(OSError):
         server.run()
-    except OSError:
-        pass  # the listening socket was closed under the event loop
