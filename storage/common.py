@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -22,13 +22,15 @@ from storage.models import (
 
 def next_number(session: Session, kind: str) -> int:
     """The next human number of ``kind`` ("D", "I", "M"); the row lock serialises creators."""
+    table = cast(Table, Counter.__table__)
     stmt = (
-        update(Counter)
-        .where(Counter.kind == kind)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        update(table)
+        .where(table.c.kind == kind)
+        .values(value=table.c.value + 1)
+        .returning(table.c.value)
     )
-    return int(session.execute(stmt).scalar_one())
+    # a Core statement on the session's connection: no ORM bookkeeping on the hot path
+    return int(session.connection().execute(stmt).scalar_one())
 
 
 def audit(
@@ -40,10 +42,15 @@ def audit(
     action: str,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    """Keep who changed what, when."""
-    session.add(
-        AuditEntry(
-            actor=actor, entity=entity, entity_id=entity_id, action=action, changes=changes or {}
+    """Keep who changed what, when (a Core insert: no ORM bookkeeping on the hot path)."""
+    session.connection().execute(
+        insert(cast(Table, AuditEntry.__table__)).values(
+            at=utcnow(),
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            changes=changes or {},
         )
     )
 
@@ -85,8 +92,10 @@ def recent_receipt(session: Session, user_id: str, fingerprint: str, since: date
 def add_receipt(
     session: Session, user_id: str, fingerprint: str, result: str, at: datetime
 ) -> None:
-    session.add(
-        CommandReceipt(user_id=user_id, fingerprint=fingerprint, result=result, created_at=at)
+    session.connection().execute(
+        insert(cast(Table, CommandReceipt.__table__)).values(
+            user_id=user_id, fingerprint=fingerprint, result=result, created_at=at
+        )
     )
 
 

@@ -32,18 +32,21 @@ def index_decision(
     session: Session, decision_id: int, title: str, details: str, tags: str, *, new: bool = True
 ) -> None:
     """Put (or, with ``new=False``, replace) one decision in the search index."""
-    if session.get_bind().dialect.name == "sqlite":
+    # Core statements on the session's connection: no ORM bookkeeping on the hot path
+    connection = session.connection()
+    params = {"id": decision_id, "title": title, "details": details, "tags": tags}
+    if connection.dialect.name == "sqlite":
         if not new:
-            session.execute(text("DELETE FROM decision_fts WHERE rowid = :id"), {"id": decision_id})
-        session.execute(
+            connection.execute(text("DELETE FROM decision_fts WHERE rowid = :id"), params)
+        connection.execute(
             text(
                 "INSERT INTO decision_fts (rowid, title, details, tags) "
                 "VALUES (:id, :title, :details, :tags)"
             ),
-            {"id": decision_id, "title": title, "details": details, "tags": tags},
+            params,
         )
     else:
-        session.execute(
+        connection.execute(
             text(
                 "INSERT INTO decision_search (decision_id, document) VALUES (:id, "
                 "setweight(to_tsvector('simple', :title), 'A') || "
@@ -51,7 +54,7 @@ def index_decision(
                 "setweight(to_tsvector('simple', :details), 'C')) "
                 "ON CONFLICT (decision_id) DO UPDATE SET document = EXCLUDED.document"
             ),
-            {"id": decision_id, "title": title, "details": details, "tags": tags},
+            params,
         )
 
 
