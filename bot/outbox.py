@@ -59,6 +59,20 @@ _CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 SentHook = Callable[[Session, OutboxMessage], None]
 _HOOKS: dict[str, list[SentHook]] = {}
+# kind -> fn(session, row) -> (text, blocks): a message composed when it is sent, so that it
+# shows the record as it is then (a notice queued before an acknowledgement shows it)
+Renderer = Callable[[Session, OutboxMessage], tuple[str, list[dict[str, Any]] | None]]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register ``fn(session, row) -> (text, blocks)`` to compose ``kind`` rows at send time."""
+
+    def register(fn: Renderer) -> Renderer:
+        _RENDERERS[kind] = fn
+        return fn
+
+    return register
 
 
 def redact(text: str) -> str:
@@ -308,10 +322,23 @@ class Dispatcher:
                     kind=r.kind,
                     method=r.method,
                     target=str(r.channel or r.user),
-                    payload=dict(r.payload),
+                    payload=self._compose(session, r),
                 )
                 for r in rows
             ]
+
+    def _compose(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
+        payload = dict(row.payload)
+        compose = _RENDERERS.get(row.kind)
+        if compose is None:
+            return payload
+        try:
+            with session.begin_nested():
+                payload["text"], payload["blocks"] = compose(session, row)
+        except Exception as error:
+            # the text queued with the row still goes out; the fault is logged, not fatal
+            log.warning("outbox #%d: could not compose %s (%s)", row.id, row.kind, error)
+        return payload
 
     def _send(self, row: _Claimed) -> _Outcome:
         payload = row.payload

@@ -9,9 +9,10 @@ from bot.runtime import Runtime
 
 def register(app: App, rt: Runtime) -> None:
     """Register every listener module on ``app``."""
-    from handlers import admin, decisions, errors
+    from handlers import admin, decisions, errors, issues
 
     errors.register(app, rt)
     decisions.register(app, rt)
+    issues.register(app, rt)
     admin.register(app, rt)
     errors.register_fallbacks(app, rt)

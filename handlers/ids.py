@@ -55,3 +55,25 @@ class Block(StrEnum):
 class Action(StrEnum):
     VALUE = "value"  # the one input element of an input block
     OPEN_DECISION_MODAL = "open_decision_modal"
+
+
+class IssueAction(StrEnum):
+    ACK = "issue_ack"
+    TAKE = "issue_take"
+    NOTE = "issue_note"
+    CLOSE = "issue_close"
+
+
+class IssueCallback(StrEnum):
+    MODAL = "issue_modal"
+    NOTE_MODAL = "issue_note_modal"
+
+
+class IssueBlock(StrEnum):
+    TITLE = "title"
+    DESCRIPTION = "description"
+    DEPARTMENTS = "departments"
+    OWNER = "owner"
+    PRIORITY = "priority"
+    DUE = "due"
+    NOTE = "note"

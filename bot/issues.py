@@ -1,0 +1,284 @@
+"""The issue register (SPEC §3, §4.2): departments informed, acknowledged and followed up.
+
+Messages are queued in the outbox in the caller's transaction; their text and blocks are
+composed when they are sent (renderers registered by the Slack side), so a notice always
+shows the issue as it is then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot import bindings, departments, guard, outbox
+from bot.context import Actor, local_today
+from bot.decisions import SourceLink
+from bot.errors import UserError
+from bot.i18n import t
+from bot.orgconfig import OrgConfig
+from storage import common
+from storage import decisions as decision_store
+from storage import issues as store
+from storage.models import Issue, IssueDepartment, IssueNote
+
+PRIORITIES = {
+    "low": "low", "lav": "low",
+    "normal": "normal",
+    "high": "high", "høy": "high", "hoy": "high", "hoey": "high",
+}  # fmt: skip
+NOTICE = "issue_notice"
+ASSIGNED = "issue_assigned"
+
+
+@dataclass(frozen=True)
+class IssueInput:
+    title: str
+    departments: Sequence[str]
+    description: str = ""
+    owner: str | None = None
+    priority: str = "normal"
+    due: date | None = None
+    source: SourceLink | None = field(default=None)
+
+
+def ref(issue: Issue) -> str:
+    return f"I-{issue.number}"
+
+
+def priority_of(value: str) -> str:
+    """``høy`` / ``high`` -> ``high``; unknown values are refused."""
+    found = PRIORITIES.get(value.strip().lower())
+    if found is None:
+        raise UserError("issue.bad_priority", value=value.strip()[:40])
+    return found
+
+
+def get(session: Session, number: int) -> Issue:
+    issue = store.by_number(session, number)
+    if issue is None:
+        raise UserError("common.issue_not_found", ref=f"I-{number}")
+    return issue
+
+
+def register(
+    session: Session, org: OrgConfig, actor: Actor, data: IssueInput, now: datetime
+) -> Issue:
+    """Register I-n, queue a notice to each affected department and tell a named owner."""
+    title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
+    description = guard.check_text(data.description, "details")
+    codes = departments.resolve(org, data.departments, required=True)
+    priority = priority_of(data.priority)
+    if data.due is not None and data.due < local_today(now, org.timezone):
+        raise UserError("issue.due_in_past")
+    owner = data.owner or actor.user_id
+    issue = Issue(
+        number=common.next_number(session, "I"),
+        title=title,
+        description=description,
+        reporter=actor.user_id,
+        owner=owner,
+        priority=priority,
+        due=data.due,
+        status="open",
+        created_at=now,
+        last_activity_at=now,
+        departments=[IssueDepartment(department=c) for c in codes],
+    )
+    if data.source is not None:
+        issue.source_channel = data.source.channel
+        issue.source_ts = data.source.ts
+        issue.source_permalink = data.source.permalink
+    session.add(issue)
+    session.flush()
+    _audit(session, actor, issue, "registered", {"title": title, "departments": codes})
+    bound = bindings.current(session, org)
+    for code in codes:
+        channel = bound.get(f"dept:{code}")
+        if channel:
+            _notice(session, issue, code, channel, now)
+        else:
+            _unbound(session, org, issue, code, now)
+    if owner != actor.user_id:
+        _tell_owner(session, issue, now)
+    return issue
+
+
+def _audit(
+    session: Session, actor: Actor, issue: Issue, action: str, changes: dict[str, object]
+) -> None:
+    common.audit(
+        session, actor=actor.user_id, entity="issue", entity_id=issue.id, action=action,
+        changes=changes,
+    )  # fmt: skip
+
+
+def _notice(session: Session, issue: Issue, code: str, channel: str, now: datetime) -> None:
+    outbox.enqueue(
+        session,
+        kind=NOTICE,
+        text=f"{ref(issue)}: {issue.title}",
+        channel=channel,
+        due_at=now,
+        ref_kind="issue",
+        ref_id=issue.id,
+        extra={"department": code},
+    )
+
+
+def _unbound(session: Session, org: OrgConfig, issue: Issue, code: str, now: datetime) -> None:
+    for coordinator in org.coordinators:
+        outbox.enqueue(
+            session,
+            kind="alert",
+            text=t(org.language, "issue.unbound_department", code=code, ref=ref(issue)),
+            user=coordinator,
+            due_at=now,
+            dedupe_key=f"unbound:dept:{code}:{coordinator}",
+            ref_kind="issue",
+            ref_id=issue.id,
+        )
+
+
+def _tell_owner(session: Session, issue: Issue, now: datetime) -> None:
+    outbox.enqueue(
+        session,
+        kind=ASSIGNED,
+        text=f"{ref(issue)}: {issue.title}",
+        user=issue.owner,
+        due_at=now,
+        ref_kind="issue",
+        ref_id=issue.id,
+    )
+
+
+def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
+    """Queue an in-place update of every notice already posted for the issue."""
+    for row in issue.departments:
+        if row.notice_channel and row.notice_ts:
+            outbox.enqueue(
+                session,
+                kind=NOTICE,
+                text=f"{ref(issue)}: {issue.title}",
+                channel=row.notice_channel,
+                method=outbox.UPDATE,
+                ts=row.notice_ts,
+                due_at=now,
+                ref_kind="issue",
+                ref_id=issue.id,
+                extra={"department": row.department},
+            )
+
+
+def _may_change(actor: Actor, issue: Issue) -> None:
+    if actor.user_id not in (issue.owner, issue.reporter) and not actor.is_coordinator:
+        raise UserError(
+            "issue.not_allowed", ref=ref(issue), owner=issue.owner, reporter=issue.reporter
+        )
+
+
+def add_note(
+    session: Session, actor: Actor, number: int, text: str, now: datetime,
+    *, meeting_id: int | None = None,
+) -> Issue:  # fmt: skip
+    """Anyone: a progress note on I-n."""
+    issue = get(session, number)
+    body = guard.check_text(text, "note", required=True)
+    issue.notes.append(
+        IssueNote(author=actor.user_id, text=body, created_at=now, meeting_id=meeting_id)
+    )
+    issue.last_activity_at = now
+    _audit(session, actor, issue, "noted", {"note": body})
+    return issue
+
+
+def assign(session: Session, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
+    """Owner, reporter or coordinator: a new owner, who is told by DM."""
+    issue = get(session, number)
+    if owner == issue.owner:
+        raise UserError("issue.already_owner", ref=ref(issue), owner=owner)
+    taking = owner == actor.user_id
+    if not taking:
+        _may_change(actor, issue)
+    before = issue.owner
+    issue.owner = owner
+    issue.last_activity_at = now
+    _audit(session, actor, issue, "assigned", {"owner": [before, owner]})
+    if not taking:
+        _tell_owner(session, issue, now)
+    refresh_notices(session, issue, now)
+    return issue
+
+
+def close(
+    session: Session, actor: Actor, number: int, now: datetime,
+    *, decision: int | None = None, text: str = "",
+) -> Issue:  # fmt: skip
+    """Owner, reporter or coordinator: close I-n, optionally with the resolving decision."""
+    issue = get(session, number)
+    _may_change(actor, issue)
+    if issue.status == "closed":
+        raise UserError("issue.already_closed", ref=ref(issue))
+    if decision is not None:
+        found = decision_store.by_number(session, decision)
+        if found is None:
+            raise UserError("decision.not_found", ref=f"D-{decision}")
+        issue.decision_id = found.id
+    if text.strip():
+        add_note(session, actor, number, text, now)
+    issue.status = "closed"
+    issue.closed_at = now
+    issue.closed_by = actor.user_id
+    issue.last_activity_at = now
+    _audit(session, actor, issue, "closed", {"status": ["open", "closed"], "decision": decision})
+    refresh_notices(session, issue, now)
+    return issue
+
+
+def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
+    """Owner, reporter or coordinator: open a closed issue again."""
+    issue = get(session, number)
+    _may_change(actor, issue)
+    if issue.status == "open":
+        raise UserError("issue.already_open", ref=ref(issue))
+    issue.status = "open"
+    issue.closed_at = issue.closed_by = None
+    issue.last_activity_at = now
+    _audit(session, actor, issue, "reopened", {"status": ["closed", "open"]})
+    refresh_notices(session, issue, now)
+    return issue
+
+
+def acknowledge(
+    session: Session, org: OrgConfig, actor: Actor, number: int, code: str, now: datetime
+) -> tuple[Issue, IssueDepartment]:
+    """Acknowledge I-n for one affected department."""
+    issue = get(session, number)
+    wanted = departments.resolve(org, [code], required=True)[0]
+    row = next((d for d in issue.departments if d.department == wanted), None)
+    if row is None:
+        affected = ", ".join(d.department for d in issue.departments)
+        raise UserError("issue.not_affected", ref=ref(issue), code=wanted, affected=affected)
+    if row.acked_by:
+        raise UserError("issue.already_acked", ref=ref(issue), code=wanted, by=row.acked_by)
+    row.acked_by, row.acked_at = actor.user_id, now
+    _audit(session, actor, issue, "acknowledged", {"department": wanted})
+    refresh_notices(session, issue, now)
+    return issue, row
+
+
+@outbox.on_sent(NOTICE)
+def _remember_notice(session: Session, row: object) -> None:
+    """Keep where a department's notice was posted, so it can be updated in place."""
+    from storage.models import OutboxMessage
+
+    assert isinstance(row, OutboxMessage)
+    code = row.payload.get("extra", {}).get("department")
+    if row.method != outbox.POST or row.ref_id is None or not code:
+        return
+    found = store.department_row(session, row.ref_id, code)
+    if found is not None:
+        found.notice_channel = row.result_channel or row.channel
+        found.notice_ts = row.result_ts

@@ -1,0 +1,243 @@
+"""Block Kit for issues: the department notice with its buttons, the card, lists, modals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.dates import format_date, format_datetime
+from bot.i18n import Lang, t
+from bot.orgconfig import OrgConfig
+from handlers.ids import Action, IssueAction, IssueBlock, IssueCallback
+from handlers.views.blocks import (
+    actions,
+    button,
+    clip,
+    context,
+    fields,
+    header,
+    quote,
+    section,
+    sections,
+    user,
+)
+from storage.models import Decision, Issue
+
+Blocks = list[dict[str, Any]]
+
+
+def ref(issue: Issue) -> str:
+    return f"I-{issue.number}"
+
+
+def is_overdue(issue: Issue, today: date) -> bool:
+    return issue.status == "open" and issue.due is not None and issue.due < today
+
+
+def _status(issue: Issue, lang: Lang, today: date) -> str:
+    text = t(lang, f"issue.status_{issue.status}")
+    return text + (f" · *{t(lang, 'issue.overdue')}*" if is_overdue(issue, today) else "")
+
+
+def one_line(issue: Issue, lang: Lang, today: date) -> str:
+    """``*I-3* Title — RMA, PU · høy · Frist 1. desember 2026 · @owner``."""
+    meta = [", ".join(d.department for d in issue.departments)]
+    if issue.priority != "normal":
+        meta.append(t(lang, f"issue.prio_{issue.priority}"))
+    if issue.due:
+        due = f"{t(lang, 'issue.f_due')} {format_date(issue.due, lang)}"
+        meta.append(f"*{due} ({t(lang, 'issue.overdue')})*" if is_overdue(issue, today) else due)
+    if issue.status == "closed":
+        meta.append(t(lang, "issue.status_closed"))
+    meta.append(user(issue.owner))
+    return f"*{ref(issue)}* {quote(clip(issue.title, 200))} — " + " · ".join(meta)
+
+
+def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tuple[str, Blocks]:
+    """The message in a department's channel; buttons act on the issue and this department."""
+    text = t(
+        lang, "issue.notice_intro", code=code, ref=ref(issue), title=quote(clip(issue.title, 200))
+    )
+    blocks: Blocks = [section(text)]
+    if issue.description:
+        blocks.append(section(quote(clip(issue.description, 2900))))
+    blocks.extend(_facts(issue, lang, today))
+    blocks.append(context(_ack_summary(issue, lang, tz)))
+    if issue.status == "open":
+        row = next((d for d in issue.departments if d.department == code), None)
+        buttons = []
+        if row is not None and not row.acked_by:
+            buttons.append(
+                button(
+                    t(lang, "issue.b_ack", code=code),
+                    IssueAction.ACK,
+                    f"{issue.number}:{code}",
+                    style="primary",
+                )
+            )
+        buttons += [
+            button(t(lang, "issue.b_take"), IssueAction.TAKE, str(issue.number)),
+            button(t(lang, "issue.b_note"), IssueAction.NOTE, str(issue.number)),
+            button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number), style="danger"),
+        ]
+        blocks.append(actions(buttons, block_id=f"issue:{issue.number}:{code}"))
+    return f"{ref(issue)}: {quote(clip(issue.title, 200))}", blocks
+
+
+def _facts(issue: Issue, lang: Lang, today: date) -> Blocks:
+    return fields(
+        [
+            (t(lang, "issue.f_status"), _status(issue, lang, today)),
+            (t(lang, "issue.f_priority"), t(lang, f"issue.prio_{issue.priority}")),
+            (t(lang, "issue.f_owner"), user(issue.owner)),
+            (t(lang, "issue.f_reporter"), user(issue.reporter)),
+            (t(lang, "issue.f_due"), format_date(issue.due, lang) if issue.due else ""),
+            (t(lang, "issue.f_departments"), ", ".join(d.department for d in issue.departments)),
+        ]
+    )
+
+
+def _ack_summary(issue: Issue, lang: Lang, tz: ZoneInfo) -> str:
+    lines = []
+    for row in issue.departments:
+        if row.acked_by and row.acked_at:
+            when = format_datetime(row.acked_at, lang, tz)
+            lines.append(
+                t(lang, "issue.acked_line", code=row.department, user=row.acked_by, when=when)
+            )
+        else:
+            lines.append(t(lang, "issue.waiting_line", code=row.department))
+    return "\n".join(lines)
+
+
+def card(
+    issue: Issue, decisions: Sequence[Decision], lang: Lang, today: date, tz: ZoneInfo
+) -> tuple[str, Blocks]:
+    """The whole issue: facts, acknowledgements, notes (newest last), linked decisions."""
+    title = f"{ref(issue)} · {issue.title}"
+    blocks: Blocks = [header(title), *_facts(issue, lang, today)]
+    if issue.description:
+        blocks.extend(sections(quote(issue.description)))
+    blocks.append(section(f"*{t(lang, 'issue.acks')}*\n{_ack_summary(issue, lang, tz)}"))
+    if decisions:
+        refs = ", ".join(f"D-{d.number} {quote(clip(d.title, 80))}" for d in decisions)
+        blocks.append(section(f"*{t(lang, 'issue.f_decisions')}*\n{refs}"))
+    notes = [
+        t(
+            lang,
+            "issue.note_line",
+            user=n.author,
+            when=format_datetime(n.created_at, lang, tz),
+            text=quote(n.text),
+        )
+        for n in issue.notes
+    ]
+    # keep within 50 blocks: the newest notes are the ones that matter
+    body = "\n".join(notes[-40:]) if notes else t(lang, "issue.no_notes")
+    blocks.extend(sections(f"*{t(lang, 'issue.notes')}*\n{body}")[-20:])
+    if issue.source_permalink:
+        blocks.append(context(t(lang, "issue.source", url=issue.source_permalink)))
+    return f"{quote(title)} — {t(lang, f'issue.status_{issue.status}')}", blocks[:50]
+
+
+def listing(issues: Sequence[Issue], total: int, lang: Lang, today: date) -> tuple[str, Blocks]:
+    if not issues:
+        text = t(lang, "issue.list_empty")
+        return text, [section(text)]
+    lines = "\n".join(one_line(i, lang, today) for i in issues)
+    blocks = sections(lines)
+    if total > len(issues):
+        blocks.append(context(t(lang, "issue.list_more", shown=len(issues), total=total)))
+    return lines, blocks
+
+
+def _input(
+    block: str, label: str, element: dict[str, Any], *, optional: bool = True
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": Action.VALUE},
+        "optional": optional,
+    }
+
+
+def modal(
+    org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], title: str = "", description: str = ""
+) -> dict[str, Any]:
+    """The "Register issue" modal."""
+    options = [
+        {"text": {"type": "plain_text", "text": clip(f"{d.code} – {d.name}", 75)}, "value": d.code}
+        for d in org.departments
+    ]
+    priorities = [
+        {"text": {"type": "plain_text", "text": t(lang, f"issue.prio_{p}")}, "value": p}
+        for p in ("low", "normal", "high")
+    ]
+    title_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 200}
+    if title:
+        title_input["initial_value"] = title[:200]
+    description_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": 3000,
+    }
+    if description:
+        description_input["initial_value"] = description[:3000]
+    blocks = [
+        _input(IssueBlock.TITLE, t(lang, "issue.m_title"), title_input, optional=False),
+        _input(IssueBlock.DESCRIPTION, t(lang, "issue.m_description"), description_input),
+        _input(
+            IssueBlock.DEPARTMENTS,
+            t(lang, "issue.m_departments"),
+            {"type": "multi_static_select", "options": options[:100]},
+            optional=False,
+        ),
+        _input(IssueBlock.OWNER, t(lang, "issue.m_owner"), {"type": "users_select"}),
+        _input(
+            IssueBlock.PRIORITY,
+            t(lang, "issue.m_priority"),
+            {"type": "static_select", "options": priorities, "initial_option": priorities[1]},
+            optional=False,
+        ),
+        _input(IssueBlock.DUE, t(lang, "issue.m_due"), {"type": "datepicker"}),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": IssueCallback.MODAL,
+        "title": {"type": "plain_text", "text": clip(t(lang, "issue.m_heading"), 24)},
+        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
+        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
+        "private_metadata": json.dumps(metadata)[:3000],
+        "blocks": blocks,
+    }
+
+
+def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[str, Any]:
+    """A note on one issue (the notice's *Add note* button, status requests)."""
+    return {
+        "type": "modal",
+        "callback_id": IssueCallback.NOTE_MODAL,
+        "title": {"type": "plain_text", "text": clip(t(lang, "issue.m_note_heading"), 24)},
+        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
+        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
+        "private_metadata": json.dumps({**metadata, "issue": issue.number})[:3000],
+        "blocks": [
+            section(f"*{ref(issue)}* {quote(clip(issue.title, 200))}"),
+            _input(
+                IssueBlock.NOTE,
+                t(lang, "issue.m_note"),
+                {"type": "plain_text_input", "multiline": True, "max_length": 3000},
+                optional=False,
+            ),
+        ],
+    }
+
+
+def assigned_dm(issue: Issue, lang: Lang, today: date) -> tuple[str, Blocks]:
+    text = t(lang, "issue.assigned_dm", ref=ref(issue), title=quote(clip(issue.title, 200)))
+    return text, [section(text), *_facts(issue, lang, today)]
