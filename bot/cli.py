@@ -166,6 +166,7 @@ def _warn_without_coordinator(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import create_app, make_client
+    from bot.jobs import standard_jobs
     from bot.scheduler import build_scheduler, start_dispatch_thread
     from bot.server import WebApp, make_server, serve_until_closed
 
@@ -178,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     start_dispatch_thread(dispatcher, stop)
     scheduler = None
     if not args.no_scheduler:
-        scheduler = build_scheduler(dispatcher, settings.org.timezone)
+        scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
         scheduler.start()
     server = make_server(WebApp(app, rt), port=settings.port)
     socket_handler = None
@@ -210,12 +211,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.app import make_client
+    from bot.jobs import standard_jobs
     from bot.scheduler import build_scheduler
 
     settings = _settings(need_slack=True)
     client = make_client(settings.bot_token, settings.api_url)
-    _rt, dispatcher = _runtime(settings, client)
-    scheduler = build_scheduler(dispatcher, settings.org.timezone)
+    rt, dispatcher = _runtime(settings, client)
+    scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import issues, outbox
+from bot import followups, issues, outbox
 from bot.context import Actor, local_today
 from bot.dates import parse_date
 from bot.decisions import SourceLink
@@ -215,6 +215,26 @@ def register_renderers(rt: Runtime) -> None:
         code = str(row.payload.get("extra", {}).get("department", ""))
         today = local_today(rt.clock.now(), rt.org.timezone)
         return views.notice(_issue(session, row), code, rt.org.language, today, rt.org.timezone)
+
+    reminders = {
+        followups.ACK_REMINDER: "ack_reminder",
+        followups.DUE_REMINDER: "due_reminder",
+        followups.OVERDUE: "overdue_reminder",
+        followups.STALE: "stale_reminder",
+    }
+
+    def render_reminder(
+        session: Session, row: OutboxMessage
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        issue = _issue(session, row)
+        lang = rt.actor(session, row.user).lang if row.user else rt.org.language
+        code = str(row.payload.get("extra", {}).get("department", ""))
+        return views.reminder(
+            issue, reminders[row.kind], lang, code=code, days=rt.org.stale_after.days
+        )
+
+    for kind in reminders:
+        outbox.renderer(kind)(render_reminder)
 
     @outbox.renderer(issues.ASSIGNED)
     def render_assigned(

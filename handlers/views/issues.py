@@ -241,3 +241,26 @@ def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[st
 def assigned_dm(issue: Issue, lang: Lang, today: date) -> tuple[str, Blocks]:
     text = t(lang, "issue.assigned_dm", ref=ref(issue), title=quote(clip(issue.title, 200)))
     return text, [section(text), *_facts(issue, lang, today)]
+
+
+def reminder(
+    issue: Issue, kind: str, lang: Lang, *, code: str = "", days: int = 0
+) -> tuple[str, Blocks]:
+    """An acknowledgement reminder (channel), a due/overdue reminder or a nudge (owner DM)."""
+    title = quote(clip(issue.title, 200))
+    due = format_date(issue.due, lang) if issue.due else ""
+    text = t(lang, f"issue.{kind}", ref=ref(issue), title=title, code=code, due=due, days=days)
+    buttons = []
+    if kind == "ack_reminder":
+        buttons.append(
+            button(
+                t(lang, "issue.b_ack", code=code),
+                IssueAction.ACK,
+                f"{issue.number}:{code}",
+                style="primary",
+            )
+        )
+    buttons.append(button(t(lang, "issue.b_note"), IssueAction.NOTE, str(issue.number)))
+    if kind != "ack_reminder":
+        buttons.append(button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number)))
+    return text, [section(text), actions(buttons, block_id=f"remind:{issue.number}:{code}")]

@@ -1,0 +1,134 @@
+"""Issue follow-up (SPEC §5): acknowledgement reminders, due and overdue reminders, nudges.
+
+One sweep, run by the scheduler every minute, queues what has fallen due. Each reminder has a
+dedupe key, so it is queued once however often the sweep runs, across restarts and processes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
+from sqlalchemy.orm import Session
+
+from bot import bindings, outbox
+from bot.orgconfig import OrgConfig
+from storage.models import Issue, IssueDepartment, OutboxMessage
+
+ACK_REMINDER = "issue_ack_reminder"
+DUE_REMINDER = "issue_due_reminder"
+OVERDUE = "issue_overdue"
+STALE = "issue_stale"
+# a due date is a day; reminders about it go out in working hours, not at midnight
+DUE_TIME = time(9, 0)
+BATCH = 500
+
+
+def _not_queued(key: ColumnElement[str]) -> ColumnElement[bool]:
+    return ~exists().where(OutboxMessage.dedupe_key == key)
+
+
+def sweep(session: Session, org: OrgConfig, now: datetime) -> int:
+    """Queue every follow-up that is due now and was not queued before; returns how many."""
+    return (
+        _ack_reminders(session, org, now)
+        + _due_reminders(session, org, now)
+        + _stale_nudges(session, org, now)
+    )
+
+
+def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
+    key = literal("ackrem:") + cast(Issue.id, String) + literal(":") + IssueDepartment.department
+    stmt = (
+        select(IssueDepartment.issue_id, IssueDepartment.department, Issue.number)
+        .join(Issue, Issue.id == IssueDepartment.issue_id)
+        .where(
+            Issue.status == "open",
+            IssueDepartment.acked_by.is_(None),
+            Issue.created_at <= now - org.ack_within,
+            _not_queued(key),
+        )
+        .limit(BATCH)
+    )
+    bound = bindings.current(session, org)
+    queued = 0
+    for issue_id, code, number in session.execute(stmt).all():
+        channel = bound.get(f"dept:{code}")
+        if not channel:
+            continue  # the coordinators were told to bind it when the issue was registered
+        queued += _queue(
+            session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", now, issue_id,
+            channel=channel, extra={"department": code}, text=f"I-{number}",
+        )  # fmt: skip
+    return queued
+
+
+def _due_moment(due: date, org: OrgConfig) -> datetime:
+    return datetime.combine(due, DUE_TIME, tzinfo=org.timezone)
+
+
+def _due_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
+    today = now.astimezone(org.timezone).date()
+    horizon = today + timedelta(days=org.due_reminder.days + 1)
+    due_key = literal("duerem:") + cast(Issue.id, String) + literal(":") + cast(Issue.due, String)
+    over_key = literal("overdue:") + cast(Issue.id, String) + literal(":") + cast(Issue.due, String)
+    stmt = (
+        select(Issue)
+        .where(
+            Issue.status == "open",
+            Issue.due.is_not(None),
+            Issue.due <= horizon,
+            or_(_not_queued(due_key), _not_queued(over_key)),  # either may still be owed
+        )
+        .limit(BATCH)
+    )
+    queued = 0
+    for issue in session.scalars(stmt):
+        assert issue.due is not None
+        moment = _due_moment(issue.due, org)
+        if now >= moment - org.due_reminder and issue.due >= today:
+            queued += _queue(
+                session, DUE_REMINDER, f"duerem:{issue.id}:{issue.due}", now, issue.id,
+                user=issue.owner, text=f"I-{issue.number}",
+            )  # fmt: skip
+        if issue.due < today and now >= moment + timedelta(days=1):
+            queued += _queue(
+                session, OVERDUE, f"overdue:{issue.id}:{issue.due}", now, issue.id,
+                user=issue.owner, text=f"I-{issue.number}",
+            )  # fmt: skip
+    return queued
+
+
+def _stale_nudges(session: Session, org: OrgConfig, now: datetime) -> int:
+    stmt = (
+        select(Issue)
+        .where(Issue.status == "open", Issue.last_activity_at <= now - org.stale_after)
+        .limit(BATCH)
+    )
+    queued = 0
+    for issue in session.scalars(stmt):
+        stamp = issue.last_activity_at.strftime("%Y%m%dT%H%M%S")
+        queued += _queue(
+            session, STALE, f"stale:{issue.id}:{stamp}", now, issue.id,
+            user=issue.owner, text=f"I-{issue.number}",
+        )  # fmt: skip
+    return queued
+
+
+def _queue(
+    session: Session,
+    kind: str,
+    key: str,
+    now: datetime,
+    issue_id: int,
+    *,
+    text: str,
+    channel: str | None = None,
+    user: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> int:
+    row = outbox.enqueue(
+        session, kind=kind, text=text, channel=channel, user=user, due_at=now,
+        dedupe_key=key, ref_kind="issue", ref_id=issue_id, extra=extra,
+    )  # fmt: skip
+    return 0 if row is None else 1

@@ -1,0 +1,31 @@
+"""The scheduler's fixed-id jobs besides the outbox: never one job per reminder."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import followups
+from bot.runtime import Runtime
+from bot.scheduler import Job
+
+FOLLOWUPS = "issue-followups"
+
+
+def run_followups(rt: Runtime) -> int:
+    """Queue the issue follow-ups that are due now; wakes the outbox if any were queued."""
+    with rt.db.session() as session:
+        queued = followups.sweep(session, rt.org, rt.clock.now())
+    if queued:
+        rt.wake_outbox()
+    return queued
+
+
+def standard_jobs(rt: Runtime) -> list[Job]:
+    """The jobs a scheduler process runs."""
+    return [
+        Job(
+            FOLLOWUPS,
+            lambda: run_followups(rt),
+            IntervalTrigger(minutes=1, timezone=rt.org.timezone),
+        )
+    ]
