@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import followups
+from bot import followups, status
 from bot.runtime import Runtime
 from bot.scheduler import Job
 
@@ -15,6 +15,7 @@ def run_followups(rt: Runtime) -> int:
     """Queue the issue follow-ups that are due now; wakes the outbox if any were queued."""
     with rt.db.session() as session:
         queued = followups.sweep(session, rt.org, rt.clock.now())
+        status.beat(session, rt.clock.now())
     if queued:
         rt.wake_outbox()
     return queued

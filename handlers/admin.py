@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import bindings
+from bot import status as bot_status
+from bot.dates import format_datetime
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
@@ -63,6 +66,54 @@ def channel(req: Request) -> Answer:
     return Answer(text, [section(text)], in_channel=True)
 
 
+def status(req: Request) -> Answer:
+    state = bot_status.read(req.session)
+    lang, tz = req.lang, req.rt.org.timezone
+
+    def when(moment: datetime | None) -> str:
+        return format_datetime(moment, lang, tz) if moment else "—"
+
+    db_key = "admin.status_db" if state.schema_current else "admin.status_db_old"
+    lines = [t(lang, db_key, dialect=state.dialect, schema=state.schema or "—")]
+    if state.scheduler_seen:
+        lines.append(t(lang, "admin.status_scheduler", when=when(state.scheduler_seen)))
+    else:
+        lines.append(t(lang, "admin.status_scheduler_missing"))
+    if state.last_digest:
+        lines.append(t(lang, "admin.status_digest", when=when(state.last_digest)))
+    else:
+        lines.append(t(lang, "admin.status_no_digest"))
+    count = sum(state.pending.values())
+    detail = ", ".join(f"{kind} {n}" for kind, n in sorted(state.pending.items()))
+    lines.append(
+        t(lang, "admin.status_pending", count=count, detail=f" ({detail})" if detail else "")
+    )
+    if state.next_due:
+        lines.append(t(lang, "admin.status_next", when=when(state.next_due)))
+    if state.last_sent:
+        lines.append(t(lang, "admin.status_last_sent", when=when(state.last_sent)))
+    if state.failures:
+        lines.append(t(lang, "admin.status_failures"))
+        for failure in state.failures:
+            target = (
+                f"<#{failure.target}>" if failure.target.startswith("C") else f"<@{failure.target}>"
+            )
+            lines.append(
+                t(
+                    lang,
+                    "admin.status_failure",
+                    when=when(failure.at),
+                    kind=failure.kind,
+                    target=target,
+                    error=failure.error,
+                )
+            )
+    else:
+        lines.append(t(lang, "admin.status_no_failures"))
+    text = f"*{t(lang, 'admin.status_title')}*\n" + "\n".join(lines)
+    return Answer(text, sections(text))
+
+
 def usage(req: Request) -> Answer:
     return overview(req)
 
@@ -74,6 +125,7 @@ SPEC = CommandSpec(
         "language": language,
         "departments": departments,
         "channel": channel,
+        "status": status,
     },
     options={},
     default="help",

@@ -55,3 +55,24 @@ def test_unknown_command_and_unknown_action_get_answers(bot: Bot) -> None:
     from tests.support import slackreq
 
     assert bot.send(slackreq.action_body("no_such_action", "1")).status == 200
+
+
+def test_status_shows_queue_scheduler_and_failures(bot: Bot) -> None:
+    from bot.jobs import run_followups
+
+    first = bot.command("/returbot", "status")
+    assert "har ikke kjørt ennå" in first.text and "Ingen meldinger har feilet" in first.text
+    bot.command("/returbot", "channel RMA", user=COORDINATOR, channel="CGONE")
+    bot.slack.fail_channel("CGONE", "channel_not_found")
+    bot.command("/issue", "Til en borte kanal dept:RMA")
+    queued = bot.command("/returbot", "status")
+    assert "Meldinger i kø: 1 (issue_notice 1)" in queued.text
+    bot.deliver()
+    run_followups(bot.rt)
+    report = bot.command("/returbot", "status")
+    assert_valid_blocks(report.json["blocks"])
+    assert "<#CGONE>" in report.text and "channel_not_found" in report.text
+    assert "sist aktiv" in report.text
+    bot.deliver()  # the alert to the coordinators is itself a queued message
+    alert = bot.slack.posted(COORDINATOR)
+    assert alert and "CGONE" in alert[0]["text"]
