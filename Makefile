@@ -41,6 +41,8 @@ check: lint typecheck
 bench: install
 	$(BIN)/python bench/decision_ack.py
 	$(BIN)/python bench/decision_search.py
+	$(BIN)/python bench/issue_list.py
+	$(BIN)/python bench/outbox_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -167,7 +167,7 @@ def _warn_without_coordinator(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import create_app, make_client
     from bot.jobs import standard_jobs
-    from bot.scheduler import build_scheduler, start_dispatch_thread
+    from bot.scheduler import build_scheduler, start_dispatch_threads
     from bot.server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
@@ -176,7 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     rt, dispatcher = _runtime(settings, client)
     app = create_app(rt, client)
     stop = threading.Event()
-    start_dispatch_thread(dispatcher, stop)
+    start_dispatch_threads(dispatcher, stop, workers=8)
     scheduler = None
     if not args.no_scheduler:
         scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))

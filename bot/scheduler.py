@@ -129,11 +129,25 @@ def start_dispatch_thread(
     dispatcher: Dispatcher, stop_event: threading.Event, interval: float = 2.0
 ) -> threading.Thread:
     """Start a daemon thread that runs the dispatcher when woken and every ``interval`` s."""
-    thread = threading.Thread(
-        target=dispatcher.loop,
-        args=(stop_event, interval),
-        name="outbox-dispatch",
-        daemon=True,
-    )
-    thread.start()
-    return thread
+    return start_dispatch_threads(dispatcher, stop_event, interval, workers=1)[0]
+
+
+def start_dispatch_threads(
+    dispatcher: Dispatcher, stop_event: threading.Event, interval: float = 2.0, *, workers: int = 4
+) -> list[threading.Thread]:
+    """Start ``workers`` dispatch threads; claims keep them from sending a row twice.
+
+    Slack answers each call in tens of milliseconds, so one thread sends ~20 messages a
+    second; several keep a burst (a digest day, many reminders at 09:00) within 15 seconds.
+    """
+    threads = []
+    for number in range(workers):
+        thread = threading.Thread(
+            target=dispatcher.loop,
+            args=(stop_event, interval),
+            name=f"outbox-dispatch-{number}",
+            daemon=True,
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
