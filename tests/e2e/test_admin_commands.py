@@ -76,3 +76,9 @@ def test_status_shows_queue_scheduler_and_failures(bot: Bot) -> None:
     bot.deliver()  # the alert to the coordinators is itself a queued message
     alert = bot.slack.posted(COORDINATOR)
     assert alert and "CGONE" in alert[0]["text"]
+
+
+def test_declared_but_unbuilt_commands_say_so(bot: Bot) -> None:
+    for command in ("/meeting", "/mote", "/digest"):
+        reply = bot.command(command, "list")
+        assert reply.status == 200 and "ikke tatt i bruk ennå" in reply.text

@@ -1,0 +1,69 @@
+"""A process killed with a message pending delivers it after restart, exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.cli.test_run import ROOT, free_port
+from tests.support import slackreq
+from tests.support.fakeslack import FakeSlack
+
+
+def start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=cwd, env=env, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=1)
+            return process
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
+    port = free_port()
+    with FakeSlack() as slack:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "RETURBOT_COORDINATORS": "UCOORD",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'rb.db'}",
+            "PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+        }
+        url = f"http://127.0.0.1:{port}/slack/events"
+        first = start(env, tmp_path)
+        bind = slackreq.slash_body("/returbot", "channel RMA", user_id="UCOORD", channel_id="CRMA")
+        assert slackreq.post(url, bind)[0] == 200
+        slack.fail_next("chat.postMessage", status=503, times=1000)
+        issue = slackreq.slash_body("/issue", "Overlever krasj dept:RMA", user_id="UKARI")
+        status, _, body = slackreq.post(url, issue)
+        assert status == 200 and "I-1" in json.loads(body)["text"]
+        slack.wait_for("chat.postMessage", count=2, timeout=20)  # tried, failed, retried
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        slack.reset()
+        second = start(env, tmp_path)
+        try:
+            deadline = time.monotonic() + 30
+            while not slack.posted("CRMA") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(3)  # room for a duplicate to show up, were there one
+            notices = slack.posted("CRMA")
+            assert len(notices) == 1 and "I-1" in notices[0]["text"]
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.communicate(timeout=20)
