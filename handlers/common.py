@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -10,14 +11,15 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import guard
+from bot import guard, outbox
 from bot.context import Actor
 from bot.errors import UserError
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
-from bot.textparse import ParsedCommand, parse_command
+from bot.textparse import ParsedCommand, parse_command, unescape
 from storage import common
 
 log = logging.getLogger("returbot.handlers")
@@ -161,4 +163,86 @@ def require_coordinator(rt: Runtime, actor: Actor) -> None:
         raise UserError("common.no_coordinator")
     raise UserError(
         "common.coordinator_only", who=", ".join(f"<@{u}>" for u in rt.settings.coordinators)
+    )
+
+
+def lang_of(rt: Runtime, user_id: str) -> Lang:
+    """The user's language, read in its own short transaction (for answers after a rollback)."""
+    return _lang_of(rt, user_id)
+
+
+def modal_value(state: dict[str, Any], block: str) -> Any:
+    """The value of a modal input block, whatever its element type."""
+    element = state.get(block, {}).get("value", {})
+    if "selected_options" in element:
+        return [o.get("value", "") for o in element.get("selected_options") or []]
+    if "selected_option" in element:
+        return (element.get("selected_option") or {}).get("value")
+    if "selected_user" in element:
+        return element.get("selected_user")
+    if "selected_date" in element:
+        return element.get("selected_date")
+    return element.get("value")
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private metadata (JSON we wrote); {} when absent or unreadable."""
+    try:
+        return dict(json.loads(view.get("private_metadata") or "{}"))
+    except (ValueError, TypeError):
+        return {}
+
+
+@dataclass(frozen=True)
+class ShortcutMessage:
+    """The message a message shortcut was used on."""
+
+    text: str
+    metadata: dict[str, Any]
+
+    @property
+    def first_line(self) -> str:
+        return self.text.strip().splitlines()[0][:200] if self.text.strip() else ""
+
+
+def shortcut_message(body: dict[str, Any], client: WebClient) -> ShortcutMessage:
+    """Text (as typed) and a link to the message, to carry through the modal onto the record."""
+    message = body.get("message", {})
+    channel = body.get("channel", {}).get("id", "")
+    ts = message.get("ts", "")
+    permalink = None
+    try:
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        log.info("no permalink for a shortcut message: %s", error.response.get("error"))
+    source = {"channel": channel, "ts": ts, "permalink": permalink}
+    return ShortcutMessage(
+        text=unescape(str(message.get("text") or "")),
+        metadata={"channel": channel, "source": source},
+    )
+
+
+def queue_confirmation(
+    session: Session,
+    rt: Runtime,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None,
+    channel: str | None,
+    user_id: str,
+    ref_kind: str,
+    ref_id: int,
+) -> None:
+    """After a modal: the confirmation in the channel it was opened from (else a DM)."""
+    outbox.enqueue(
+        session,
+        kind="confirmation",
+        text=text,
+        blocks=blocks,
+        channel=channel or None,
+        user=None if channel else user_id,
+        fallback_user=user_id if channel else None,
+        due_at=rt.clock.now(),
+        ref_kind=ref_kind,
+        ref_id=ref_id,
     )

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot import decisions, outbox
+from bot import decisions
 from bot.context import Actor, local_today
 from bot.dates import parse_date
 from bot.decisions import DecisionInput, SourceLink
 from bot.errors import UserError
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.textparse import parse_ref, split_list, unescape
-from handlers.common import Answer, CommandSpec, Request, run_command
-from handlers.ids import Action, Block, Callback, Command, command_pattern
+from bot.textparse import parse_ref, split_list
+from handlers.common import (
+    Answer,
+    CommandSpec,
+    Request,
+    lang_of,
+    modal_value,
+    queue_confirmation,
+    run_command,
+    shortcut_message,
+    view_metadata,
+)
+from handlers.ids import Block, Callback, Command, command_pattern
 from handlers.views import decisions as views
 
 log = logging.getLogger("returbot.handlers")
@@ -131,22 +139,13 @@ SPEC = CommandSpec(
 )
 
 
-def _value(state: dict[str, Any], block: Block) -> Any:
-    element = state.get(block, {}).get(Action.VALUE, {})
-    if "selected_options" in element:
-        return [o.get("value", "") for o in element.get("selected_options") or []]
-    if "selected_date" in element:
-        return element.get("selected_date")
-    return element.get("value")
-
-
 def from_modal(
     rt: Runtime, actor: Actor, state: dict[str, Any], meta: dict[str, Any]
 ) -> DecisionInput:
     """Read the modal's fields; a field that is wrong raises UserError with ``block`` set."""
 
     def field(block: Block, read: Any) -> Any:
-        raw = _value(state, block)
+        raw = modal_value(state, block)
         try:
             return read(raw) if raw else None
         except UserError as error:
@@ -158,13 +157,13 @@ def from_modal(
         Block.DATE, lambda v: parse_date(str(v), today=local_today(rt.clock.now(), rt.org.timezone))
     )
     return DecisionInput(
-        title=str(_value(state, Block.TITLE) or ""),
-        details=str(_value(state, Block.DETAILS) or ""),
-        departments=list(_value(state, Block.DEPARTMENTS) or []),
-        decided_by=str(_value(state, Block.DECIDED_BY) or ""),
-        basis=str(_value(state, Block.BASIS) or ""),
+        title=str(modal_value(state, Block.TITLE) or ""),
+        details=str(modal_value(state, Block.DETAILS) or ""),
+        departments=list(modal_value(state, Block.DEPARTMENTS) or []),
+        decided_by=str(modal_value(state, Block.DECIDED_BY) or ""),
+        basis=str(modal_value(state, Block.BASIS) or ""),
         decided_on=decided_on,
-        tags=split_list(str(_value(state, Block.TAGS) or "")),
+        tags=split_list(str(modal_value(state, Block.TAGS) or "")),
         supersedes=field(Block.SUPERSEDES, lambda v: parse_ref(str(v), "D")),
         meeting=field(Block.MEETING, lambda v: parse_ref(str(v), "M")),
         issue=field(Block.ISSUE, lambda v: parse_ref(str(v), "I")),
@@ -210,10 +209,7 @@ def register(app: App, rt: Runtime) -> None:
     def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         state = view.get("state", {}).get("values", {})
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            meta = {}
+        meta = view_metadata(view)
         try:
             with rt.db.session() as session:
                 actor = rt.actor(session, user_id)
@@ -221,26 +217,13 @@ def register(app: App, rt: Runtime) -> None:
                     session, rt.org, actor, from_modal(rt, actor, state, meta), rt.clock.now()
                 )
                 text, blocks = views.logged(decision, actor.lang)
-                channel = meta.get("channel")
-                outbox.enqueue(
-                    session,
-                    kind="confirmation",
-                    text=text,
-                    blocks=blocks,
-                    channel=channel if channel else None,
-                    user=None if channel else user_id,
-                    fallback_user=user_id if channel else None,
-                    due_at=rt.clock.now(),
-                    ref_kind="decision",
-                    ref_id=decision.id,
-                )
+                queue_confirmation(
+                    session, rt, text=text, blocks=blocks, channel=meta.get("channel"),
+                    user_id=user_id, ref_kind="decision", ref_id=decision.id,
+                )  # fmt: skip
         except UserError as error:
-            with rt.db.session() as session:
-                lang = rt.actor(session, user_id).lang
-            ack(
-                response_action="errors",
-                errors={error_block(error): t(lang, error.key, **error.params)},
-            )
+            message = t(lang_of(rt, user_id), error.key, **error.params)
+            ack(response_action="errors", errors={error_block(error): message})
             return
         ack()
         rt.wake_outbox()
@@ -248,27 +231,13 @@ def register(app: App, rt: Runtime) -> None:
     @app.shortcut(Callback.DECISION_FROM_MESSAGE)
     def decision_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        message = body.get("message", {})
-        channel = body.get("channel", {}).get("id", "")
-        ts = message.get("ts", "")
-        permalink = None
-        try:
-            permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError as error:
-            log.info("no permalink for a shortcut message: %s", error.response.get("error"))
-        text = unescape(str(message.get("text") or ""))
-        with rt.db.session() as session:
-            actor = rt.actor(session, body["user"]["id"])
-        meta = {
-            "channel": channel,
-            "source": {"channel": channel, "ts": ts, "permalink": permalink},
-        }
+        message = shortcut_message(body, client)
         view = views.modal(
             rt.org,
-            actor.lang,
+            lang_of(rt, body["user"]["id"]),
             today=local_today(rt.clock.now(), rt.org.timezone),
-            metadata=meta,
-            title=text.strip().splitlines()[0][:200] if text.strip() else "",
-            details=text,
+            metadata=message.metadata,
+            title=message.first_line,
+            details=message.text,
         )
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -18,10 +17,19 @@ from bot.decisions import SourceLink
 from bot.errors import UserError
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.textparse import parse_ref, parse_user, split_list, unescape
-from handlers.common import Answer, CommandSpec, Request, run_command
+from bot.textparse import parse_ref, parse_user, split_list
+from handlers.common import (
+    Answer,
+    CommandSpec,
+    Request,
+    lang_of,
+    modal_value,
+    queue_confirmation,
+    run_command,
+    shortcut_message,
+    view_metadata,
+)
 from handlers.ids import (
-    Action,
     Callback,
     Command,
     IssueAction,
@@ -246,19 +254,6 @@ def register_renderers(rt: Runtime) -> None:
         )
 
 
-def _value(state: dict[str, Any], block: str) -> Any:
-    element = state.get(block, {}).get(Action.VALUE, {})
-    if "selected_options" in element:
-        return [o.get("value", "") for o in element.get("selected_options") or []]
-    if "selected_option" in element:
-        return (element.get("selected_option") or {}).get("value")
-    if "selected_user" in element:
-        return element.get("selected_user")
-    if "selected_date" in element:
-        return element.get("selected_date")
-    return element.get("value")
-
-
 _ERROR_BLOCK = {
     "common.unknown_department": IssueBlock.DEPARTMENTS,
     "common.department_required": IssueBlock.DEPARTMENTS,
@@ -293,8 +288,7 @@ def register(app: App, rt: Runtime) -> None:
                 actor = rt.actor(session, user_id)
                 text = act(session, actor, value)
         except UserError as error:
-            with rt.db.session() as session:
-                lang = rt.actor(session, user_id).lang
+            lang = lang_of(rt, user_id)
             _ephemeral(client, channel, user_id, t(lang, error.key, **error.params))
             return
         rt.wake_outbox()
@@ -361,8 +355,8 @@ def register(app: App, rt: Runtime) -> None:
     @app.view(IssueCallback.NOTE_MODAL)
     def note_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
-        meta = _meta(view)
-        text = str(_value(view.get("state", {}).get("values", {}), IssueBlock.NOTE) or "")
+        meta = view_metadata(view)
+        text = str(modal_value(view.get("state", {}).get("values", {}), IssueBlock.NOTE) or "")
         try:
             with rt.db.session() as session:
                 actor = rt.actor(session, user_id)
@@ -375,8 +369,7 @@ def register(app: App, rt: Runtime) -> None:
                     meeting_id=meta.get("meeting"),
                 )
         except UserError as error:
-            with rt.db.session() as session:
-                lang = rt.actor(session, user_id).lang
+            lang = lang_of(rt, user_id)
             ack(
                 response_action="errors",
                 errors={IssueBlock.NOTE: t(lang, error.key, **error.params)},
@@ -388,18 +381,18 @@ def register(app: App, rt: Runtime) -> None:
     def issue_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         state = view.get("state", {}).get("values", {})
-        meta = _meta(view)
+        meta = view_metadata(view)
         try:
             with rt.db.session() as session:
                 actor = rt.actor(session, user_id)
-                due = _value(state, IssueBlock.DUE)
+                due = modal_value(state, IssueBlock.DUE)
                 source = meta.get("source")
                 data = issues.IssueInput(
-                    title=str(_value(state, IssueBlock.TITLE) or ""),
-                    description=str(_value(state, IssueBlock.DESCRIPTION) or ""),
-                    departments=list(_value(state, IssueBlock.DEPARTMENTS) or []),
-                    owner=_value(state, IssueBlock.OWNER) or None,
-                    priority=str(_value(state, IssueBlock.PRIORITY) or "normal"),
+                    title=str(modal_value(state, IssueBlock.TITLE) or ""),
+                    description=str(modal_value(state, IssueBlock.DESCRIPTION) or ""),
+                    departments=list(modal_value(state, IssueBlock.DEPARTMENTS) or []),
+                    owner=modal_value(state, IssueBlock.OWNER) or None,
+                    priority=str(modal_value(state, IssueBlock.PRIORITY) or "normal"),
                     due=parse_date(str(due), today=_today(rt)) if due else None,
                     source=SourceLink(**source) if isinstance(source, dict) else None,
                 )
@@ -410,21 +403,12 @@ def register(app: App, rt: Runtime) -> None:
                     ref=views.ref(issue),
                     title=quote(issue.title),
                 )
-                channel = meta.get("channel")
-                outbox.enqueue(
-                    session,
-                    kind="confirmation",
-                    text=text,
-                    channel=channel or None,
-                    user=None if channel else user_id,
-                    fallback_user=user_id if channel else None,
-                    due_at=rt.clock.now(),
-                    ref_kind="issue",
-                    ref_id=issue.id,
-                )
+                queue_confirmation(
+                    session, rt, text=text, blocks=None, channel=meta.get("channel"),
+                    user_id=user_id, ref_kind="issue", ref_id=issue.id,
+                )  # fmt: skip
         except UserError as error:
-            with rt.db.session() as session:
-                lang = rt.actor(session, user_id).lang
+            lang = lang_of(rt, user_id)
             block = _ERROR_BLOCK.get(
                 error.key,
                 IssueBlock.DESCRIPTION
@@ -439,30 +423,12 @@ def register(app: App, rt: Runtime) -> None:
     @app.shortcut(Callback.ISSUE_FROM_MESSAGE)
     def issue_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        message = body.get("message", {})
-        channel = body.get("channel", {}).get("id", "")
-        ts = message.get("ts", "")
-        permalink = None
-        try:
-            permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError as error:
-            log.info("no permalink for a shortcut message: %s", error.response.get("error"))
-        text = unescape(str(message.get("text") or ""))
-        with rt.db.session() as session:
-            actor = rt.actor(session, body["user"]["id"])
-        meta = {
-            "channel": channel,
-            "source": {"channel": channel, "ts": ts, "permalink": permalink},
-        }
-        first = text.strip().splitlines()[0][:200] if text.strip() else ""
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=views.modal(rt.org, actor.lang, metadata=meta, title=first, description=text),
+        message = shortcut_message(body, client)
+        view = views.modal(
+            rt.org,
+            lang_of(rt, body["user"]["id"]),
+            metadata=message.metadata,
+            title=message.first_line,
+            description=message.text,
         )
-
-
-def _meta(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return dict(json.loads(view.get("private_metadata") or "{}"))
-    except ValueError:
-        return {}
+        client.views_open(trigger_id=body["trigger_id"], view=view)
