@@ -68,6 +68,7 @@ class ConsoleSlack:
         self.out = out
         self._ts = count(1)
         self._lock = threading.Lock()
+        self._files: dict[str, tuple[str, bytes]] = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,7 +77,15 @@ class ConsoleSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", "replace")
+                body = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    owner.receive_file(self.path.rsplit("/", 1)[1], body)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = body.decode("utf-8", "replace")
                 method = self.path.split("?", 1)[0].removeprefix("/api/")
                 data = owner.answer(method, _decode(self.headers.get("Content-Type", ""), raw))
                 payload = json.dumps(data).encode()
@@ -87,7 +96,8 @@ class ConsoleSlack:
                 self.wfile.write(payload)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"{self.base}/api/"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -113,6 +123,12 @@ class ConsoleSlack:
                 data["view"] = {"id": "VCONSOLE"}
             elif method == "conversations.open":
                 data["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
+            elif method == "files.getUploadURLExternal":
+                file_id = f"F{next(self._ts):06d}"
+                self._files[file_id] = (str(args.get("filename", "file")), b"")
+                data.update(upload_url=f"{self.base}/upload/{file_id}", file_id=file_id)
+            elif method == "files.completeUploadExternal":
+                data["files"] = self._print_files(args)
             else:
                 self.out.write(f"[slack] {method}\n")
             self.out.flush()
@@ -128,6 +144,27 @@ class ConsoleSlack:
             else str(args.get("text", ""))
         )
         self.out.write(f"\n── message {verb} {where} ──\n{body}\n")
+
+    def receive_file(self, file_id: str, content: bytes) -> None:
+        with self._lock:
+            name = self._files.get(file_id, ("file", b""))[0]
+            self._files[file_id] = (name, content)
+
+    def _print_files(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        out = []
+        for item in files if isinstance(files, list) else []:
+            name, content = self._files.get(str(item.get("id")), ("file", b""))
+            where = args.get("channel_id", "?")
+            self.out.write(f"\n── file {name} ({len(content)} bytes) to {where} ──\n")
+            if args.get("initial_comment"):
+                self.out.write(_plain(str(args["initial_comment"])) + "\n")
+            if len(content) <= 4000:
+                self.out.write(content.decode("utf-8", "replace").replace("\r\n", "\n"))
+            out.append({"id": item.get("id"), "title": item.get("title")})
+        return out
 
     def _print_view(self, view: Any) -> None:
         title = (view or {}).get("title", {}).get("text", "")

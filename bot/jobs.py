@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import followups, status
+from bot import followups, meeting_reminders, meetings, status
 from bot.runtime import Runtime
 from bot.scheduler import Job
 
 FOLLOWUPS = "issue-followups"
+MEETINGS = "meeting-automation"
 
 
 def run_followups(rt: Runtime) -> int:
@@ -21,6 +22,18 @@ def run_followups(rt: Runtime) -> int:
     return queued
 
 
+def run_meetings(rt: Runtime) -> int:
+    """Extend recurring series a year ahead, then queue the meeting messages coming due."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        meetings.extend_series(session, rt.org, now)
+    with rt.db.session() as session:
+        queued = meeting_reminders.sweep(session, rt.org, now)
+    if queued:
+        rt.wake_outbox()
+    return queued
+
+
 def standard_jobs(rt: Runtime) -> list[Job]:
     """The jobs a scheduler process runs."""
     return [
@@ -28,5 +41,10 @@ def standard_jobs(rt: Runtime) -> list[Job]:
             FOLLOWUPS,
             lambda: run_followups(rt),
             IntervalTrigger(minutes=1, timezone=rt.org.timezone),
-        )
+        ),
+        Job(
+            MEETINGS,
+            lambda: run_meetings(rt),
+            IntervalTrigger(minutes=1, timezone=rt.org.timezone),
+        ),
     ]

@@ -40,6 +40,7 @@ log = logging.getLogger("returbot.outbox")
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"
+UPLOAD = "files.upload_v2"  # a file (payload extra: filename, content, title); text is its comment
 MAX_BLOCKS = 50
 BACKOFF_CAP = 300.0
 # Slack says these are its own trouble: try again later, like a 5xx.
@@ -114,6 +115,8 @@ def enqueue(
         raise ValueError("a message goes to exactly one of a channel and a user")
     if method == UPDATE and (channel is None or not ts):
         raise ValueError("chat.update needs the channel and the ts of the message")
+    if method == UPLOAD and not {"filename", "content"} <= set(extra or {}):
+        raise ValueError("an upload needs a filename and the content in extra")
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
     payload: dict[str, Any] = {
@@ -174,6 +177,7 @@ class _Claimed:
     method: str
     target: str
     payload: dict[str, Any]
+    to_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -323,6 +327,7 @@ class Dispatcher:
                     method=r.method,
                     target=str(r.channel or r.user),
                     payload=self._compose(session, r),
+                    to_user=r.channel is None,
                 )
                 for r in rows
             ]
@@ -353,6 +358,8 @@ class Dispatcher:
                 response = self.client.chat_update(
                     channel=row.target, ts=str(payload["ts"]), text=text, blocks=blocks
                 )
+            elif row.method == UPLOAD:
+                response = self._upload(row, text)
             else:
                 args: dict[str, Any] = {"channel": row.target, "text": text}
                 args.update({k: payload[k] for k in ("blocks", "ts") if payload.get(k)})
@@ -371,6 +378,21 @@ class Dispatcher:
         return _Outcome(
             "sent", ts=response.get("ts"), channel=response.get("channel") or row.target
         )
+
+    def _upload(self, row: _Claimed, comment: str) -> SlackResponse:
+        extra = row.payload.get("extra") or {}
+        channel = row.target
+        if row.to_user:
+            # a file for a person goes to the bot's DM with them
+            channel = str(self.client.conversations_open(users=row.target)["channel"]["id"])
+        response: SlackResponse = self.client.files_upload_v2(
+            channel=channel,
+            content=str(extra["content"]),
+            filename=str(extra["filename"]),
+            title=str(extra.get("title") or extra["filename"]),
+            initial_comment=comment or None,
+        )
+        return response
 
     def _postpone(self, row: _Claimed, until: datetime) -> None:
         with self.db.session() as session:
@@ -472,6 +494,15 @@ class Dispatcher:
                 where=_where(lang, claimed.target, is_user),
                 error=error,
             )
+            if row.method == UPLOAD:
+                # the file itself goes to the person instead, with a word on why
+                enqueue(
+                    session, kind=row.kind, method=UPLOAD, text=note, user=fallback, due_at=now,
+                    dedupe_key=f"fallback:{row.id}", ref_kind=row.ref_kind, ref_id=row.ref_id,
+                    extra=payload.get("extra"),
+                )  # fmt: skip
+                log.info("outbox #%d: the file goes to %s by DM instead", row.id, fallback)
+                return
             blocks = payload.get("blocks")
             if blocks and len(blocks) < MAX_BLOCKS:
                 blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]

@@ -1,10 +1,11 @@
-"""HTTP: ``POST /slack/events`` (Bolt), ``GET /healthz``, served by waitress."""
+"""HTTP: ``POST /slack/events`` (Bolt), ``GET /healthz``, the calendar feed; served by waitress."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,15 +13,17 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot.calendar import Feed, token_matches
 from bot.runtime import Runtime
 
 log = logging.getLogger("returbot.server")
 StartResponse = Callable[..., Any]
 MAX_BODY = 1024 * 1024
+_FEED = re.compile(r"/calendar/([A-Za-z0-9_-]{16,64})\.ics")
 
 
 class WebApp:
-    """The WSGI application: Slack's endpoint and the health check."""
+    """The WSGI application: Slack's endpoint, the health check and the calendar feed."""
 
     def __init__(
         self, app: App, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None
@@ -28,6 +31,7 @@ class WebApp:
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.rt = rt
         self.extra_health = health
+        self.feed = Feed(rt.org)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -36,6 +40,8 @@ class WebApp:
             return self.slack(environ, start_response)  # type: ignore[arg-type]
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.health(start_response)
+        if method in ("GET", "HEAD") and path.startswith("/calendar/"):
+            return self.calendar(path, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
@@ -50,6 +56,23 @@ class WebApp:
             report.update(self.extra_health())
         status = "200 OK" if report["status"] == "ok" else "503 Service Unavailable"
         return _reply(start_response, status, report)
+
+    def calendar(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        """The feed for a right token; any other path under /calendar/ is a plain 404."""
+        found = _FEED.fullmatch(path)
+        with self.rt.db.session() as session:
+            if found is None or not token_matches(session, found.group(1)):
+                return _reply(start_response, "404 Not Found", {"error": "not found"})
+            body = self.feed.body(session, self.rt.clock.now())
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/calendar; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "private, max-age=300"),
+            ],
+        )
+        return [body]
 
 
 def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> Iterable[bytes]:

@@ -9,10 +9,11 @@ from bot.runtime import Runtime
 
 def register(app: App, rt: Runtime) -> None:
     """Register every listener module on ``app``."""
-    from handlers import admin, decisions, errors, issues
+    from handlers import admin, decisions, errors, issues, meetings
 
     errors.register(app, rt)
     decisions.register(app, rt)
     issues.register(app, rt)
+    meetings.register(app, rt)
     admin.register(app, rt)
     errors.register_fallbacks(app, rt)

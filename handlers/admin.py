@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import bindings
+from bot import bindings, calendar, meeting_reminders
 from bot import status as bot_status
 from bot.dates import format_datetime
 from bot.errors import UserError
@@ -90,6 +90,12 @@ def status(req: Request) -> Answer:
     )
     if state.next_due:
         lines.append(t(lang, "admin.status_next", when=when(state.next_due)))
+    upcoming = meeting_reminders.next_moment(req.session, req.rt.org, req.rt.clock.now())
+    if upcoming is not None:
+        meeting, at = upcoming
+        lines.append(
+            t(lang, "admin.status_next_reminder", ref=f"M-{meeting.number}", when=when(at))
+        )
     if state.last_sent:
         lines.append(t(lang, "admin.status_last_sent", when=when(state.last_sent)))
     if state.failures:
@@ -114,6 +120,18 @@ def status(req: Request) -> Answer:
     return Answer(text, sections(text))
 
 
+def calendar_feed(req: Request) -> Answer:
+    """Coordinator: the feed's URL; ``/returbot calendar new`` makes the old URL stop working."""
+    require_coordinator(req.rt, req.actor)
+    public_url = req.rt.settings.public_url
+    if not public_url:
+        raise UserError("admin.calendar_no_url")
+    renew = req.parsed.text.strip().lower() in ("new", "ny", "renew")
+    url = calendar.feed_url(public_url, calendar.feed_token(req.session, renew=renew))
+    text = t(req.lang, "admin.calendar_renewed" if renew else "admin.calendar_url", url=url)
+    return Answer(text, [section(text)])
+
+
 def usage(req: Request) -> Answer:
     return overview(req)
 
@@ -126,6 +144,7 @@ SPEC = CommandSpec(
         "departments": departments,
         "channel": channel,
         "status": status,
+        "calendar": calendar_feed,
     },
     options={},
     default="help",

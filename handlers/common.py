@@ -182,6 +182,8 @@ def modal_value(state: dict[str, Any], block: str) -> Any:
         return element.get("selected_user")
     if "selected_date" in element:
         return element.get("selected_date")
+    if "selected_time" in element:
+        return element.get("selected_time")
     return element.get("value")
 
 

@@ -77,3 +77,24 @@ class IssueBlock(StrEnum):
     PRIORITY = "priority"
     DUE = "due"
     NOTE = "note"
+
+
+class MeetingAction(StrEnum):
+    ATTEND = "meeting_attend"
+    SKIP = "meeting_skip"
+    STATUS_NOTE = "meeting_status_note"
+    OPEN_MODAL = "open_meeting_modal"
+
+
+class MeetingCallback(StrEnum):
+    MODAL = "meeting_modal"
+
+
+class MeetingBlock(StrEnum):
+    SERIES = "series"
+    DATE = "date"
+    TIME = "time"
+    DURATION = "duration"
+    PLACE = "place"
+    TITLE = "title"
+    REPEAT = "repeat"

@@ -134,7 +134,7 @@ class IssueNote(Base):
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     author: Mapped[str] = mapped_column(String(USER))
     text: Mapped[str] = mapped_column(Text)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -170,6 +170,8 @@ class Meeting(Base):
     occurrence: Mapped[int | None] = mapped_column(Integer)
     moved_from: Mapped[date | None] = mapped_column(Date)  # a holiday the occurrence moved off
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE
+    # when it was last given its time (scheduled or moved): reminder moments before are skipped
+    timed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(USER))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -182,7 +184,10 @@ class Meeting(Base):
     )
     recurrence: Mapped[Recurrence | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("recurrence_id", "occurrence"),)
+    __table_args__ = (
+        UniqueConstraint("recurrence_id", "occurrence"),
+        Index("ix_meetings_status_start", "status", "starts_at"),
+    )
 
 
 class AgendaItem(Base):
@@ -192,8 +197,10 @@ class AgendaItem(Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(USER))
     department: Mapped[str | None] = mapped_column(String(CODE))
-    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    issue: Mapped[Issue | None] = relationship()
 
 
 class Attendance(Base):

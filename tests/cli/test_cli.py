@@ -125,4 +125,4 @@ def test_run_refuses_bad_settings_with_one_line(
 
 def test_db_upgrade(tmp_path: Path) -> None:
     result = returbot(tmp_path, "db", "upgrade")
-    assert result.returncode == 0 and "0001" in result.stdout
+    assert result.returncode == 0 and "0002" in result.stdout

@@ -79,6 +79,6 @@ def test_status_shows_queue_scheduler_and_failures(bot: Bot) -> None:
 
 
 def test_declared_but_unbuilt_commands_say_so(bot: Bot) -> None:
-    for command in ("/meeting", "/mote", "/digest"):
+    for command in ("/digest",):
         reply = bot.command(command, "list")
         assert reply.status == 200 and "ikke tatt i bruk ennå" in reply.text

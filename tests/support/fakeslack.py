@@ -19,7 +19,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 JSON_FIELDS = ("blocks", "view", "attachments", "files")
-CHANNEL_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete"}
+CHANNEL_METHODS = {
+    "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete",
+    "files.completeUploadExternal",
+}  # fmt: skip
 
 
 @dataclass
@@ -179,7 +182,7 @@ class FakeSlack:
                 return self._reply(request, fault.status, {"ok": False, "error": "internal_error"})
             if fault.error:
                 return self._reply(request, 200, {"ok": False, "error": fault.error})
-        channel = str(params.get("channel", ""))
+        channel = str(params.get("channel") or params.get("channel_id") or "")
         if method in CHANNEL_METHODS and channel in self._channel_errors:
             return self._reply(request, 200, {"ok": False, "error": self._channel_errors[channel]})
         if path.startswith("/upload/"):

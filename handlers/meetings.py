@@ -1,0 +1,479 @@
+"""/meeting and /mote (SPEC §4.3): commands, the modal, attendance and status-note buttons."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import bindings, calendar, issues, meeting_reminders, meetings, outbox
+from bot.context import Actor, local_today
+from bot.dates import (
+    format_date,
+    format_datetime,
+    is_valid_local,
+    parse_datetime,
+    parse_duration,
+)
+from bot.errors import UserError
+from bot.holidays import holiday_name
+from bot.i18n import Lang, t
+from bot.runtime import Runtime
+from bot.textparse import parse_ref
+from handlers.common import (
+    Answer,
+    CommandSpec,
+    Request,
+    lang_of,
+    modal_value,
+    queue_confirmation,
+    require_coordinator,
+    run_command,
+    view_metadata,
+)
+from handlers.ids import (
+    Command,
+    MeetingAction,
+    MeetingBlock,
+    MeetingCallback,
+    command_pattern,
+)
+from handlers.views import issues as issue_views
+from handlers.views import meetings as views
+from handlers.views.blocks import quote, section
+from storage import meetings as store
+from storage.models import Issue, Meeting, OutboxMessage
+
+log = logging.getLogger("returbot.handlers")
+SCHEDULE_OPTIONS = ("duration", "place", "title", "repeat")
+
+
+def _number(req: Request, form: str) -> tuple[int, str]:
+    """The meeting number that starts the text, and the rest of the text."""
+    words = req.parsed.text.split(maxsplit=1)
+    if not words:
+        raise UserError("meeting.ref_needed", form=form)
+    return parse_ref(words[0], "M"), words[1] if len(words) > 1 else ""
+
+
+def _where(meeting: Meeting) -> str:
+    return f", {quote(meeting.place)}" if meeting.place else ""
+
+
+def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
+    """What the coordinator (and the channel) is told after scheduling."""
+    tz = rt.org.timezone
+    first = done.meeting
+    common = {
+        "title": quote(first.title),
+        "when": views.when(first, lang, tz),
+        "place": _where(first),
+    }
+    if done.rule is None:
+        lines = [t(lang, "meeting.scheduled", ref=views.ref(first), **common)]
+    else:
+        last = done.last or first
+        lines = [
+            t(
+                lang,
+                "meeting.scheduled_series",
+                rule=t(lang, f"meeting.rule_{done.rule}"),
+                count=done.count,
+                first=views.ref(first),
+                last=views.ref(last),
+                **common,
+            )
+        ]
+        if done.moved:
+            items = [
+                t(
+                    lang,
+                    "meeting.moved_item",
+                    ref=views.ref(m.meeting),
+                    holiday=holiday_name(m.holiday, lang),
+                    nominal=format_date(m.nominal, lang),
+                    date=format_date(m.meeting.starts_at.astimezone(tz).date(), lang),
+                )
+                for m in done.moved
+            ]
+            lines.append(t(lang, "meeting.moved_occurrences", list="; ".join(items)))
+    if done.holiday:
+        day = first.starts_at.astimezone(tz).date()
+        lines.append(_holiday_warning(first, day, done.holiday, lang))
+    return "\n".join(lines)
+
+
+def _holiday_warning(meeting: Meeting, day: date, key: str, lang: Lang) -> str:
+    return t(
+        lang, "meeting.holiday_warning", date=format_date(day, lang),
+        holiday=holiday_name(key, lang), ref=views.ref(meeting),
+    )  # fmt: skip
+
+
+def schedule(req: Request) -> Answer:
+    require_coordinator(req.rt, req.actor)
+    org = req.rt.org
+    words = req.parsed.text.split(maxsplit=1)
+    if not words:
+        raise UserError("meeting.series_needed", valid=", ".join(s.key for s in org.series))
+    series = meetings.series_of(org, words[0])
+    if len(words) < 2:
+        raise UserError("meeting.when_needed", series=series.key)
+    now = req.rt.clock.now()
+    start = parse_datetime(words[1], now=now, tz=org.timezone)
+    duration = req.option("duration")
+    data = meetings.MeetingInput(
+        series=series.key,
+        start=start,
+        duration=parse_duration(duration) if duration else None,
+        place=req.option("place") or "",
+        title=req.option("title") or "",
+        repeat=req.option("repeat"),
+    )
+    done = meetings.schedule(req.session, org, req.actor, data, now)
+    text = scheduled_answer(req.rt, done, req.lang)
+    return Answer(text, [section(text)], in_channel=True, receipt=views.ref(done.meeting))
+
+
+def listing(req: Request) -> Answer:
+    key = req.option("series")
+    series = meetings.series_of(req.rt.org, key).key if key else None
+    found, total = store.upcoming(req.session, now=req.rt.clock.now(), series=series)
+    counts = store.agenda_counts(req.session, [m.id for m in found])
+    text, blocks = views.listing(found, total, counts, req.lang, req.rt.org.timezone)
+    return Answer(text, blocks)
+
+
+def card_data(session: Session, rt: Runtime, meeting: Meeting) -> views.CardData:
+    """Everything ``/meeting show`` shows besides the meeting itself."""
+    issue_ids = {item.issue_id for item in meeting.agenda if item.issue_id}
+    issues = store.issues_by_id(session, issue_ids)
+    notes = store.status_notes(session, meeting.id)
+    suggested, total = meetings.suggestions(session, rt.org, meeting, limit=views.SUGGESTIONS)
+    return views.CardData(
+        series=rt.org.meeting_series(meeting.series_key),
+        issues=issues,
+        latest=store.latest_notes(session, issue_ids),
+        notes=notes,
+        note_issues=store.issues_by_id(session, {n.issue_id for n in notes}),
+        suggestions=suggested,
+        suggestion_total=total,
+    )
+
+
+def show(req: Request) -> Answer:
+    number, _ = _number(req, "/meeting show M-1")
+    meeting = meetings.get(req.session, number)
+    data = card_data(req.session, req.rt, meeting)
+    text, blocks = views.card(meeting, data, req.lang, req.rt.org.timezone)
+    return Answer(text, blocks)
+
+
+def agenda(req: Request) -> Answer:
+    number, text = _number(req, "/meeting agenda M-1 <tekst>")
+    if not text.strip():
+        raise UserError("meeting.agenda_needed", ref=f"M-{number}")
+    issue = req.option("issue")
+    meeting, item = meetings.add_agenda(
+        req.session, req.rt.org, req.actor, number, text, req.rt.clock.now(),
+        department=req.option("dept"), issue=parse_ref(issue, "I") if issue else None,
+    )  # fmt: skip
+    tags = [c for c in (item.department, f"I-{parse_ref(issue, 'I')}" if issue else None) if c]
+    shown = quote(item.text) + (f" _({', '.join(tags)})_" if tags else "")
+    answer = t(req.lang, "meeting.agenda_added", ref=views.ref(meeting), text=shown)
+    return Answer(answer, in_channel=True, receipt=views.ref(meeting))
+
+
+def move(req: Request) -> Answer:
+    require_coordinator(req.rt, req.actor)
+    number, rest = _number(req, "/meeting move M-1 1.12.2026 10:00")
+    if not rest.strip():
+        raise UserError("meeting.when_needed", series=f"M-{number}")
+    now = req.rt.clock.now()
+    tz = req.rt.org.timezone
+    start = parse_datetime(rest, now=now, tz=tz)
+    change = meetings.move(
+        req.session, req.rt.org, req.actor, number, start, now, typed_in=req.channel_id
+    )
+    meeting = change.meeting
+    lines = [
+        t(
+            req.lang,
+            "meeting.moved",
+            ref=views.ref(meeting),
+            title=quote(meeting.title),
+            before=format_datetime(change.before, req.lang, tz),
+            when=views.when(meeting, req.lang, tz),
+        )
+    ]
+    if change.holiday:
+        day = meeting.starts_at.astimezone(tz).date()
+        lines.append(_holiday_warning(meeting, day, change.holiday, req.lang))
+    text = "\n".join(lines)
+    return Answer(text, in_channel=True)
+
+
+def cancel(req: Request) -> Answer:
+    require_coordinator(req.rt, req.actor)
+    number, reason = _number(req, "/meeting cancel M-1")
+    change = meetings.cancel(
+        req.session, req.rt.org, req.actor, number, reason, req.rt.clock.now(),
+        typed_in=req.channel_id,
+    )  # fmt: skip
+    meeting = change.meeting
+    text = t(
+        req.lang, "meeting.cancelled", ref=views.ref(meeting), title=quote(meeting.title),
+        when=views.when(meeting, req.lang, req.rt.org.timezone),
+    )  # fmt: skip
+    if meeting.cancel_reason:
+        text += "\n" + t(req.lang, "meeting.reason", reason=quote(meeting.cancel_reason))
+    return Answer(text, in_channel=True)
+
+
+def ics(req: Request) -> Answer:
+    number, _ = _number(req, "/meeting ics M-1")
+    meeting = meetings.get(req.session, number)
+    tz = req.rt.org.timezone
+    filename = f"M-{meeting.number}.ics"
+    content = calendar.meeting_file(req.session, meeting, req.rt.org).decode()
+    comment = t(
+        req.lang, "meeting.ics_comment", ref=views.ref(meeting), title=quote(meeting.title),
+        when=views.when(meeting, req.lang, tz),
+    )  # fmt: skip
+    channel = req.channel_id or None
+    outbox.enqueue(
+        req.session, kind=meeting_reminders.ICS, method=outbox.UPLOAD, text=comment,
+        channel=channel, user=None if channel else req.actor.user_id,
+        fallback_user=req.actor.user_id if channel else None, due_at=req.rt.clock.now(),
+        ref_kind="meeting", ref_id=meeting.id,
+        extra={"filename": filename, "content": content, "title": f"{meeting.title} ({filename})"},
+    )  # fmt: skip
+    req.session.flush()
+    return Answer(t(req.lang, "meeting.ics_queued", file=filename))
+
+
+def series_overview(req: Request) -> Answer:
+    now = req.rt.clock.now()
+    text, blocks = views.series_list(
+        req.rt.org,
+        store.next_per_series(req.session, now),
+        bindings.current(req.session, req.rt.org),
+        req.lang,
+        req.rt.org.timezone,
+    )
+    return Answer(text, blocks)
+
+
+def usage(req: Request) -> Answer:
+    return Answer(t(req.lang, "meeting.help"))
+
+
+def open_modal(rt: Runtime, actor: Actor, client: WebClient, body: dict[str, Any]) -> Answer | None:
+    today = local_today(rt.clock.now(), rt.org.timezone)
+    view = views.modal(
+        rt.org, actor.lang, metadata={"channel": body.get("channel_id")}, today=today
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+    return Answer("")
+
+
+SPEC = CommandSpec(
+    name=Command.MEETING,
+    subcommands={
+        "schedule": schedule, "list": listing, "show": show, "agenda": agenda, "move": move,
+        "cancel": cancel, "ics": ics, "series": series_overview, "help": usage,
+    },
+    options={"schedule": SCHEDULE_OPTIONS, "list": ("series",), "agenda": ("dept", "issue")},
+    default="schedule",
+    creates=frozenset({"schedule", "agenda"}),
+    on_empty=open_modal,
+)  # fmt: skip
+
+
+def register_renderers(rt: Runtime) -> None:
+    """Compose the meeting messages when they are sent, from the meeting as it is then."""
+    tz = rt.org.timezone
+
+    def _meeting(session: Session, row: OutboxMessage) -> Meeting:
+        found = session.get(Meeting, row.ref_id) if row.ref_id else None
+        if found is None:
+            raise LookupError(f"meeting #{row.ref_id} is gone")
+        return found
+
+    def _agenda_issues(session: Session, meeting: Meeting) -> dict[int, Issue]:
+        return store.issues_by_id(session, {i.issue_id for i in meeting.agenda if i.issue_id})
+
+    def extra(row: OutboxMessage) -> dict[str, Any]:
+        return dict(row.payload.get("extra") or {})
+
+    Rendered = tuple[str, list[dict[str, Any]] | None]
+
+    @outbox.renderer(meeting_reminders.REMINDER)
+    def render_reminder(session: Session, row: OutboxMessage) -> Rendered:
+        meeting = _meeting(session, row)
+        offset = timedelta(seconds=int(extra(row).get("offset", 0)))
+        return views.reminder(
+            meeting, _agenda_issues(session, meeting), rt.org.language, tz, offset
+        )
+
+    @outbox.renderer(meeting_reminders.INVITE)
+    def render_invite(session: Session, row: OutboxMessage) -> Rendered:
+        meeting = _meeting(session, row)
+        code = str(extra(row).get("department", ""))
+        issues = _agenda_issues(session, meeting)
+        return views.invite(meeting, code, issues, rt.org.language, tz)
+
+    @outbox.renderer(meeting_reminders.STATUS_REQUEST)
+    def render_status_request(session: Session, row: OutboxMessage) -> Rendered:
+        meeting = _meeting(session, row)
+        owner = row.user or ""
+        series = rt.org.meeting_series(meeting.series_key)
+        codes = meetings.all_departments(series) if series else []
+        mine = [i for i in store.open_issues_of(session, codes) if i.owner == owner]
+        mine.sort(key=lambda i: i.number)
+        return views.status_request(meeting, mine, rt.actor(session, owner).lang, tz)
+
+    @outbox.renderer(meeting_reminders.MOVED)
+    def render_moved(session: Session, row: OutboxMessage) -> Rendered:
+        before = datetime.fromisoformat(str(extra(row).get("before")))
+        return views.moved_notice(_meeting(session, row), before, rt.org.language, tz)
+
+    @outbox.renderer(meeting_reminders.CANCELLED)
+    def render_cancelled(session: Session, row: OutboxMessage) -> Rendered:
+        return views.cancelled_notice(_meeting(session, row), rt.org.language, tz)
+
+
+def _modal_start(rt: Runtime, state: dict[str, Any]) -> datetime:
+    day = modal_value(state, MeetingBlock.DATE)
+    at = modal_value(state, MeetingBlock.TIME) or "10:00"
+    if not day:
+        raise UserError("meeting.date_needed")
+    try:
+        naive = datetime.combine(date.fromisoformat(str(day)), time.fromisoformat(str(at)))
+    except ValueError as error:
+        raise UserError("parse.bad_date", value=f"{day} {at}") from error
+    if not is_valid_local(naive, rt.org.timezone):
+        raise UserError("parse.dst_gap", value=f"{day} {at}")
+    return naive.replace(tzinfo=rt.org.timezone, fold=0)
+
+
+_ERROR_BLOCK = {
+    "meeting.unknown_series": MeetingBlock.SERIES,
+    "common.coordinator_only": MeetingBlock.SERIES,
+    "common.no_coordinator": MeetingBlock.SERIES,
+    "meeting.date_needed": MeetingBlock.DATE,
+    "meeting.in_past": MeetingBlock.DATE,
+    "parse.bad_date": MeetingBlock.DATE,
+    "parse.dst_gap": MeetingBlock.TIME,
+    "meeting.too_long": MeetingBlock.DURATION,
+    "parse.bad_duration": MeetingBlock.DURATION,
+    "meeting.bad_repeat": MeetingBlock.REPEAT,
+}
+
+
+def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError as error:
+        log.info("could not answer a button privately: %s", error.response.get("error"))
+
+
+def register(app: App, rt: Runtime) -> None:
+    register_renderers(rt)
+
+    @app.command(command_pattern(Command.MEETING))
+    def meeting_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        run_command(rt, SPEC, ack, body, client)
+
+    @app.view(MeetingCallback.MODAL)
+    def meeting_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        state = view.get("state", {}).get("values", {})
+        meta = view_metadata(view)
+        try:
+            with rt.db.session() as session:
+                actor = rt.actor(session, user_id)
+                require_coordinator(rt, actor)
+                duration = modal_value(state, MeetingBlock.DURATION)
+                data = meetings.MeetingInput(
+                    series=str(modal_value(state, MeetingBlock.SERIES) or ""),
+                    start=_modal_start(rt, state),
+                    duration=parse_duration(str(duration)) if duration else None,
+                    place=str(modal_value(state, MeetingBlock.PLACE) or ""),
+                    title=str(modal_value(state, MeetingBlock.TITLE) or ""),
+                    repeat=str(modal_value(state, MeetingBlock.REPEAT) or "none"),
+                )
+                done = meetings.schedule(session, rt.org, actor, data, rt.clock.now())
+                text = scheduled_answer(rt, done, actor.lang)
+                queue_confirmation(
+                    session, rt, text=text, blocks=None, channel=meta.get("channel"),
+                    user_id=user_id, ref_kind="meeting", ref_id=done.meeting.id,
+                )  # fmt: skip
+        except UserError as error:
+            lang = lang_of(rt, user_id)
+            block = _ERROR_BLOCK.get(
+                error.key,
+                MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE,
+            )
+            ack(response_action="errors", errors={block: t(lang, error.key, **error.params)})
+            return
+        ack()
+        rt.wake_outbox()
+
+    def attendance(body: dict[str, Any], client: WebClient, answer: str) -> None:
+        user_id = body["user"]["id"]
+        channel = body.get("channel", {}).get("id") or body.get("container", {}).get(
+            "channel_id", ""
+        )
+        number, _, code = str(body["actions"][0].get("value", "")).partition(":")
+        try:
+            with rt.db.session() as session:
+                actor = rt.actor(session, user_id)
+                meeting = meetings.answer_attendance(
+                    session, rt.org, actor, parse_ref(f"M-{number}", "M"), code, answer,
+                    rt.clock.now(),
+                )  # fmt: skip
+                said = t(
+                    actor.lang, "meeting.answer_saved", code=code.upper(),
+                    answer=t(actor.lang, f"meeting.att_{answer}"), ref=views.ref(meeting),
+                )  # fmt: skip
+        except UserError as error:
+            lang = lang_of(rt, user_id)
+            _ephemeral(client, channel, user_id, t(lang, error.key, **error.params))
+            return
+        rt.wake_outbox()
+        _ephemeral(client, channel, user_id, said)
+
+    @app.action(MeetingAction.ATTEND)
+    def on_attend(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        attendance(body, client, "attend")
+
+    @app.action(MeetingAction.SKIP)
+    def on_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        attendance(body, client, "skip")
+
+    @app.action(MeetingAction.STATUS_NOTE)
+    def on_status_note(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        channel = body.get("channel", {}).get("id", "")
+        meeting_no, _, issue_no = str(body["actions"][0].get("value", "")).partition(":")
+        with rt.db.session() as session:
+            actor = rt.actor(session, user_id)
+            try:
+                meeting = meetings.get(session, parse_ref(f"M-{meeting_no}", "M"))
+                issue = issues.get(session, parse_ref(f"I-{issue_no}", "I"))
+            except UserError as error:
+                _ephemeral(client, channel, user_id, t(actor.lang, error.key, **error.params))
+                return
+            view = issue_views.note_modal(
+                issue, actor.lang, metadata={"channel": channel, "meeting": meeting.id}
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
