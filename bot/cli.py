@@ -181,7 +181,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_scheduler:
         scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
         scheduler.start()
-    server = make_server(WebApp(app, rt), port=settings.port)
+    web = WebApp(app, rt)
+    server = make_server(web, port=settings.port)
+    # the calendar feed's first build takes about a second with 2,000 meetings: do it now
+    threading.Thread(target=web.warm_up, name="feed-warm-up", daemon=True).start()
     socket_handler = None
     if settings.app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -21,23 +21,32 @@ HOLIDAY_NAMES: dict[str, dict[str, str]] = {
 }
 
 
+# days after Easter Sunday; Easter Sunday and Whit Sunday are Sundays anyway and left out
+_FROM_EASTER = {
+    -3: "maundy_thursday",
+    -2: "good_friday",
+    1: "easter_monday",
+    39: "ascension_day",
+    50: "whit_monday",
+}
+_FIXED = {
+    (1, 1): "new_year",
+    (5, 1): "labour_day",
+    (5, 17): "constitution_day",
+    (12, 25): "christmas_day",
+    (12, 26): "boxing_day",
+}
+
+
 @lru_cache(maxsize=64)
 def norwegian_holidays(year: int) -> dict[date, str]:
-    """The public holidays of ``year`` that fall on weekdays or not, by date."""
+    """The public holidays of ``year`` by date (shared and cached: do not modify).
+
+    Where a fixed holiday falls on a moving one (17 May is Whit Monday in 2027), the fixed
+    one's key wins, as that is what people call the day."""
     sunday = easter(year)
-    days = {
-        date(year, 1, 1): "new_year",
-        sunday - timedelta(days=3): "maundy_thursday",
-        sunday - timedelta(days=2): "good_friday",
-        sunday + timedelta(days=1): "easter_monday",
-        sunday + timedelta(days=39): "ascension_day",
-        sunday + timedelta(days=50): "whit_monday",
-        date(year, 5, 1): "labour_day",
-        date(year, 12, 25): "christmas_day",
-        date(year, 12, 26): "boxing_day",
-    }
-    # 17 May wins where it coincides with Ascension Day or Whit Monday: it is what people say
-    days[date(year, 5, 17)] = "constitution_day"
+    days = {sunday + timedelta(days=offset): key for offset, key in _FROM_EASTER.items()}
+    days.update({date(year, month, day): key for (month, day), key in _FIXED.items()})
     return days
 
 
@@ -47,6 +56,7 @@ def holiday(d: date) -> str | None:
 
 
 def is_working_day(d: date) -> bool:
+    """Monday to Friday and not a public holiday."""
     return d.weekday() < 5 and holiday(d) is None
 
 
@@ -58,5 +68,6 @@ def next_working_day(d: date) -> date:
 
 
 def holiday_name(key: str, lang: str) -> str:
+    """The holiday's name in ``lang`` ("nb" or "en"; anything else gets Norwegian)."""
     names = HOLIDAY_NAMES[key]
     return names.get(lang, names["nb"])

@@ -21,8 +21,15 @@ NB_DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "sønd
 EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+def _check(rule: str) -> None:
+    if rule not in RULES:
+        raise ValueError(f"unknown recurrence rule {rule!r}")
+
+
 @dataclass(frozen=True)
 class Occurrence:
+    """One meeting of a series; index 0 is the first meeting as typed."""
+
     index: int
     start: datetime  # aware, in the organisation's time zone
     moved_from: date | None = None  # the holiday it moved off
@@ -69,8 +76,7 @@ def occurrences(
     first: datetime, rule: str, tz: ZoneInfo, *, until: date, start_index: int = 0
 ) -> list[Occurrence]:
     """The occurrences from ``start_index`` whose nominal local date is on or before ``until``."""
-    if rule not in RULES:
-        raise ValueError(f"unknown recurrence rule {rule!r}")
+    _check(rule)
     wall = first.astimezone(tz).replace(tzinfo=None)
     out: list[Occurrence] = []
     index = max(0, start_index)
@@ -90,6 +96,7 @@ def occurrences(
 
 def ordinal_description(first: datetime, rule: str, tz: ZoneInfo, lang: str) -> str:
     """``2. tirsdag i måneden kl. 10:00`` / ``2nd Tuesday of the month 10:00``."""
+    _check(rule)
     local = first.astimezone(tz)
     clock = f"{local:%H:%M}"
     if rule == "weekly":
@@ -98,7 +105,7 @@ def ordinal_description(first: datetime, rule: str, tz: ZoneInfo, lang: str) -> 
         return f"hver uke ({NB_DAYS[local.weekday()]} kl. {clock})"
     n = ordinal(local.date())
     if lang == "en":
-        which = "last" if n == -1 else {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+        which = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}[n]
         period = "of the month" if rule == "monthly" else "every quarter"
         return f"{which} {EN_DAYS[local.weekday()]} {period} {clock}"
     which = "siste" if n == -1 else f"{n}."

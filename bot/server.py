@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import calendar
 from bot.calendar import Feed, token_matches
 from bot.runtime import Runtime
 
@@ -43,6 +44,15 @@ class WebApp:
         if method in ("GET", "HEAD") and path.startswith("/calendar/"):
             return self.calendar(path, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
+
+    def warm_up(self) -> None:
+        """Build the calendar feed once, so that its first subscriber is not kept waiting."""
+        try:
+            with self.rt.db.session() as session:
+                if calendar.has_token(session):
+                    self.feed.body(session, self.rt.clock.now())
+        except Exception as error:  # a cold feed is only slower, never wrong
+            log.warning("calendar feed warm-up failed: %s", type(error).__name__)
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
         report: dict[str, Any] = {"status": "ok", "database": "ok"}

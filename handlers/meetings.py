@@ -23,6 +23,7 @@ from bot.dates import (
 from bot.errors import UserError
 from bot.holidays import holiday_name
 from bot.i18n import Lang, t
+from bot.recurrence import ordinal_description
 from bot.runtime import Runtime
 from bot.textparse import parse_ref
 from handlers.common import (
@@ -82,7 +83,7 @@ def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
             t(
                 lang,
                 "meeting.scheduled_series",
-                rule=t(lang, f"meeting.rule_{done.rule}"),
+                rule=ordinal_description(first.starts_at, done.rule, tz, lang),
                 count=done.count,
                 first=views.ref(first),
                 last=views.ref(last),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Table, func, select, update
@@ -101,25 +102,44 @@ def next_per_series(session: Session, now: datetime) -> dict[str, Meeting]:
     return out
 
 
-def for_feed(session: Session, since: datetime) -> list[Meeting]:
-    """Every meeting (cancelled ones too) that starts at or after ``since``, with agendas."""
+@dataclass(frozen=True)
+class FeedRow:
+    """One meeting of the feed as far as telling whether it changed."""
+
+    id: int
+    starts_at: datetime
+    key: tuple[object, ...]
+
+
+def feed_key(meeting: Meeting) -> tuple[object, ...]:
+    return (meeting.updated_at, meeting.sequence, meeting.status)
+
+
+def feed_index(session: Session, since: datetime) -> list[FeedRow]:
+    """Every meeting that starts at or after ``since``, in feed order, with its change key."""
     stmt = (
-        select(Meeting)
+        select(Meeting.id, Meeting.starts_at, Meeting.updated_at, Meeting.sequence, Meeting.status)
         .where(Meeting.starts_at >= since)
         .order_by(Meeting.starts_at, Meeting.number)
-        .options(selectinload(Meeting.agenda))
     )
-    return list(session.scalars(stmt))
+    return [
+        FeedRow(id=i, starts_at=start, key=(changed, sequence, status))
+        for i, start, changed, sequence, status in session.execute(stmt)
+    ]
 
 
-def feed_version(session: Session, since: datetime) -> tuple[int, int, datetime | None]:
-    """A cheap fingerprint of what the feed holds: changes whenever a meeting in it does."""
-    stmt = select(
-        func.count(Meeting.id), func.coalesce(func.sum(Meeting.number), 0),
-        func.max(Meeting.updated_at),
-    ).where(Meeting.starts_at >= since)  # fmt: skip
-    count, numbers, changed = session.execute(stmt).one()
-    return int(count), int(numbers), changed
+def with_agenda(session: Session, ids: Collection[int]) -> list[Meeting]:
+    """The meetings with these ids, agendas loaded."""
+    out: list[Meeting] = []
+    chosen = list(ids)
+    for first in range(0, len(chosen), 500):
+        stmt = (
+            select(Meeting)
+            .where(Meeting.id.in_(chosen[first : first + 500]))
+            .options(selectinload(Meeting.agenda))
+        )
+        out.extend(session.scalars(stmt))
+    return out
 
 
 def open_issues_of(

@@ -13,6 +13,7 @@ from bot.dates import format_date, format_datetime
 from bot.holidays import holiday, holiday_name
 from bot.i18n import Lang, t
 from bot.orgconfig import MeetingSeries, OrgConfig
+from bot.recurrence import ordinal_description
 from handlers.ids import Action, MeetingAction, MeetingBlock, MeetingCallback
 from handlers.views.blocks import (
     actions,
@@ -95,7 +96,8 @@ def _facts(meeting: Meeting, series: MeetingSeries | None, lang: Lang, tz: ZoneI
     status = t(lang, f"meeting.status_{meeting.status}")
     if meeting.status == "cancelled" and meeting.cancel_reason:
         status += " — " + quote(clip(meeting.cancel_reason, 500))
-    rule = meeting.recurrence.rule if meeting.recurrence else None
+    rec = meeting.recurrence
+    repeats = ordinal_description(rec.first_start, rec.rule, tz, lang) if rec else ""
     return fields(
         [
             (t(lang, "meeting.f_when"), when(meeting, lang, tz)),
@@ -103,7 +105,7 @@ def _facts(meeting: Meeting, series: MeetingSeries | None, lang: Lang, tz: ZoneI
             (t(lang, "meeting.f_series"), series.name if series else meeting.series_key),
             (t(lang, "meeting.f_departments"), ", ".join(series.departments) if series else ""),
             (t(lang, "meeting.f_optional"), ", ".join(series.optional) if series else ""),
-            (t(lang, "meeting.f_repeat"), t(lang, f"meeting.rule_{rule}") if rule else ""),
+            (t(lang, "meeting.f_repeat"), repeats),
             (t(lang, "meeting.f_status"), status),
         ]
     )

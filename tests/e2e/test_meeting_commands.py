@@ -318,3 +318,26 @@ def test_modal_errors_point_at_the_field(bot: Bot) -> None:
     with bot.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Meeting)) == 0
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_export_holds_meetings_with_agenda_and_local_times(bot: Bot) -> None:
+    from bot import export
+
+    coordinator(bot, "schedule quarterly 8.12.2026 10:00 repeat:quarterly")
+    bot.command("/issue", "Reisedokumenter dept:PU", user="UOLA")
+    bot.command("/meeting", "agenda M-2 Status dept:PU issue:I-1", user="UOLA")
+    with bot.db.session() as session:
+        rows = list(export.rows(session, "meetings", bot.rt.org.timezone))
+    assert [r["id"] for r in rows] == ["M-1", "M-2", "M-3", "M-4"]
+    second = rows[1]
+    assert second["starts_at"] == "2027-03-09T10:00:00+01:00"
+    assert rows[2]["starts_at"] == "2027-06-08T10:00:00+02:00"
+    assert (second["recurrence"], second["status"], second["series"]) == (
+        "quarterly",
+        "scheduled",
+        "quarterly",
+    )
+    assert second["agenda"] == [
+        {"text": "Status", "author": "UOLA", "department": "PU", "issue": "I-1"}
+    ]
+    assert second["attendance"] == []
