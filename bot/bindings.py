@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
@@ -29,7 +31,9 @@ def label(org: OrgConfig, target: str) -> str:
     return target.split(":", 1)[1] if ":" in target else target
 
 
-def bind(session: Session, user_id: str, target: str, channel_id: str) -> str | None:
+def bind(
+    session: Session, user_id: str, target: str, channel_id: str, now: datetime | None = None
+) -> str | None:
     """Bind ``target`` to ``channel_id``; returns the channel it had before."""
     before = common.bind_channel(session, target, channel_id, user_id)
     common.audit(
@@ -39,6 +43,7 @@ def bind(session: Session, user_id: str, target: str, channel_id: str) -> str | 
         entity_id=None,
         action="bound",
         changes={"target": target, "channel": [before, channel_id]},
+        at=now,
     )
     return before
 

@@ -60,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     export = sub.add_parser("export", help="records to stdout for the archive")
     export.add_argument("kind", choices=["decisions", "issues", "meetings"])
     export.add_argument("--format", choices=["json", "csv"], default="json")
+    digest = sub.add_parser("digest", help="the weekly digest")
+    digest.add_argument(
+        "--print", dest="print_it", action="store_true", required=True,
+        help="print this week's digest as it would be posted",
+    )  # fmt: skip
+    digest.add_argument(
+        "--week", metavar="YYYY-Www", help="another week than this one, e.g. 2026-W47"
+    )
+    digest.add_argument("--lang", choices=["nb", "en"], help="language (default: the config's)")
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
     try:
@@ -95,6 +104,37 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             count = export.write_csv(records, sys.stdout, args.kind)
     log.info("exported %d %s", count, args.kind)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+
+    from bot import digest
+    from bot.console import render_blocks
+    from bot.context import SystemClock
+    from handlers.views import digest as views
+    from storage.db import Database
+
+    settings = _settings(need_slack=False)
+    org = settings.org
+    now = SystemClock().now()
+    week = None
+    if args.week:
+        try:
+            year, number = args.week.upper().split("-W")
+            monday = date.fromisocalendar(int(year), int(number), 1)
+        except ValueError:
+            raise SettingsError(
+                f"--week {args.week!r} is not an ISO week: write it like 2026-W47."
+            ) from None
+        week = digest.week_of(datetime.combine(monday, org.digest_time, org.timezone), org)
+    database = Database(settings.database_url)
+    _require_schema(database)
+    with database.session() as session:
+        found = digest.compose(session, org, now, week=week)
+        _, blocks = views.render(found, org, args.lang or org.language)
+    print(render_blocks(blocks))
     return 0
 
 
@@ -216,10 +256,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.app import make_client
     from bot.jobs import standard_jobs
     from bot.scheduler import build_scheduler
+    from handlers import register_renderers
 
     settings = _settings(need_slack=True)
     client = make_client(settings.bot_token, settings.api_url)
     rt, dispatcher = _runtime(settings, client)
+    register_renderers(rt)  # the clock process composes reminders and digests as `run` does
     scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -237,4 +279,5 @@ _COMMANDS = {
     "console": cmd_console,
     "db": cmd_db,
     "export": cmd_export,
+    "digest": cmd_digest,
 }

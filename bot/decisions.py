@@ -123,6 +123,7 @@ def log(
             entity_id=older.id,
             action="superseded",
             changes={"status": ["active", "superseded"], "superseded_by": ref(decision)},
+            at=now,
         )
     common.audit(
         session,
@@ -131,6 +132,7 @@ def log(
         entity_id=decision.id,
         action="logged",
         changes={"title": title, "departments": codes, "supersedes": older and ref(older)},
+        at=now,
     )
     search.index_decision(session, decision.id, title, details, " ".join(tags))
     return decision
@@ -182,6 +184,7 @@ def revoke(session: Session, actor: Actor, number: int, reason: str, now: dateti
         entity_id=decision.id,
         action="revoked",
         changes={"status": [before, "revoked"], "reason": reason},
+        at=now,
     )
     return decision
 

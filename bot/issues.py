@@ -93,7 +93,7 @@ def register(
         issue.source_permalink = data.source.permalink
     session.add(issue)
     session.flush()
-    _audit(session, actor, issue, "registered", {"title": title, "departments": codes})
+    _audit(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
     bound = bindings.current(session, org)
     for code in codes:
         channel = bound.get(f"dept:{code}")
@@ -107,11 +107,16 @@ def register(
 
 
 def _audit(
-    session: Session, actor: Actor, issue: Issue, action: str, changes: dict[str, object]
+    session: Session,
+    actor: Actor,
+    issue: Issue,
+    action: str,
+    changes: dict[str, object],
+    now: datetime,
 ) -> None:
     common.audit(
         session, actor=actor.user_id, entity="issue", entity_id=issue.id, action=action,
-        changes=changes,
+        changes=changes, at=now,
     )  # fmt: skip
 
 
@@ -190,7 +195,7 @@ def add_note(
         IssueNote(author=actor.user_id, text=body, created_at=now, meeting_id=meeting_id)
     )
     issue.last_activity_at = now
-    _audit(session, actor, issue, "noted", {"note": body})
+    _audit(session, actor, issue, "noted", {"note": body}, now)
     return issue
 
 
@@ -205,7 +210,7 @@ def assign(session: Session, actor: Actor, number: int, owner: str, now: datetim
     before = issue.owner
     issue.owner = owner
     issue.last_activity_at = now
-    _audit(session, actor, issue, "assigned", {"owner": [before, owner]})
+    _audit(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
     if not taking:
         _tell_owner(session, issue, now)
     refresh_notices(session, issue, now)
@@ -232,7 +237,9 @@ def close(
     issue.closed_at = now
     issue.closed_by = actor.user_id
     issue.last_activity_at = now
-    _audit(session, actor, issue, "closed", {"status": ["open", "closed"], "decision": decision})
+    _audit(
+        session, actor, issue, "closed", {"status": ["open", "closed"], "decision": decision}, now
+    )
     refresh_notices(session, issue, now)
     return issue
 
@@ -246,7 +253,7 @@ def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
     issue.status = "open"
     issue.closed_at = issue.closed_by = None
     issue.last_activity_at = now
-    _audit(session, actor, issue, "reopened", {"status": ["closed", "open"]})
+    _audit(session, actor, issue, "reopened", {"status": ["closed", "open"]}, now)
     refresh_notices(session, issue, now)
     return issue
 
@@ -264,7 +271,7 @@ def acknowledge(
     if row.acked_by:
         raise UserError("issue.already_acked", ref=ref(issue), code=wanted, by=row.acked_by)
     row.acked_by, row.acked_at = actor.user_id, now
-    _audit(session, actor, issue, "acknowledged", {"department": wanted})
+    _audit(session, actor, issue, "acknowledged", {"department": wanted}, now)
     refresh_notices(session, issue, now)
     return issue, row
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import followups, meeting_reminders, meetings, status
+from bot import digest, followups, meeting_reminders, meetings, status
+from bot.orgconfig import WEEKDAYS
 from bot.runtime import Runtime
-from bot.scheduler import Job
+from bot.scheduler import Job, wall_clock_trigger
 
 FOLLOWUPS = "issue-followups"
 MEETINGS = "meeting-automation"
+DIGEST = "weekly-digest"
+DIGEST_CATCH_UP = "weekly-digest-catch-up"
 
 
 def run_followups(rt: Runtime) -> int:
@@ -34,6 +37,14 @@ def run_meetings(rt: Runtime) -> int:
     return queued
 
 
+def run_digest(rt: Runtime) -> bool:
+    """Post this week's scheduled digest if it is owed (at its slot, or late after downtime)."""
+    with rt.db.session() as session:
+        run = digest.post_scheduled(session, rt.org, rt.clock.now())
+    rt.wake_outbox()
+    return run is not None
+
+
 def standard_jobs(rt: Runtime) -> list[Job]:
     """The jobs a scheduler process runs."""
     return [
@@ -45,6 +56,21 @@ def standard_jobs(rt: Runtime) -> list[Job]:
         Job(
             MEETINGS,
             lambda: run_meetings(rt),
+            IntervalTrigger(minutes=1, timezone=rt.org.timezone),
+        ),
+        # at the slot itself (local wall-clock time; the config keeps it out of the DST hour)
+        Job(
+            DIGEST,
+            lambda: run_digest(rt),
+            wall_clock_trigger(
+                rt.org.digest_time, rt.org.timezone, day=WEEKDAYS[rt.org.digest_weekday]
+            ),
+        ),
+        # and every minute after it: a digest missed while the bot was down, or while no
+        # channel was bound, goes out as soon as it can (still once: the week is claimed)
+        Job(
+            DIGEST_CATCH_UP,
+            lambda: run_digest(rt),
             IntervalTrigger(minutes=1, timezone=rt.org.timezone),
         ),
     ]

@@ -104,11 +104,16 @@ def _duration(value: timedelta | None) -> timedelta:
 
 
 def _audit(
-    session: Session, actor: Actor, meeting: Meeting, action: str, changes: dict[str, object]
+    session: Session,
+    actor: Actor,
+    meeting: Meeting,
+    action: str,
+    changes: dict[str, object],
+    now: datetime,
 ) -> None:
     common.audit(
         session, actor=actor.user_id, entity="meeting", entity_id=meeting.id, action=action,
-        changes=changes,
+        changes=changes, at=now,
     )  # fmt: skip
 
 
@@ -150,6 +155,7 @@ def schedule(
         session, actor, result.meeting, "scheduled",
         {"series": series.key, "starts_at": data.start.isoformat(), "repeat": rule,
          "count": result.count},
+        now,
     )  # fmt: skip
     meeting_reminders.plan(session, org, now, [result.meeting])
     return result
@@ -263,6 +269,7 @@ def add_agenda(
     _audit(
         session, actor, meeting, "agenda_added",
         {"text": body, "department": code, "issue": f"I-{issue}" if issue else None},
+        now,
     )  # fmt: skip
     meeting_reminders.refresh_invites(session, meeting, now)
     return meeting, item
@@ -303,6 +310,7 @@ def move(
     _audit(
         session, actor, meeting, "moved",
         {"starts_at": [before.isoformat(), start.isoformat()]},
+        now,
     )  # fmt: skip
     meeting_reminders.tell_channel(
         session, org, meeting, meeting_reminders.MOVED, now, typed_in=typed_in,
@@ -333,7 +341,7 @@ def cancel(
     meeting.sequence += 1
     meeting.updated_at = now
     withdrawn = meeting_reminders.withdraw(session, meeting)
-    _audit(session, actor, meeting, "cancelled", {"reason": why or None})
+    _audit(session, actor, meeting, "cancelled", {"reason": why or None}, now)
     meeting_reminders.tell_channel(
         session, org, meeting, meeting_reminders.CANCELLED, now, typed_in=typed_in
     )
@@ -368,7 +376,7 @@ def answer_attendance(
         row.answer, row.answered_by, row.answered_at = answer, actor.user_id, now
     meeting.updated_at = now
     session.flush()
-    _audit(session, actor, meeting, "attendance", {"department": wanted, "answer": answer})
+    _audit(session, actor, meeting, "attendance", {"department": wanted, "answer": answer}, now)
     meeting_reminders.refresh_invites(session, meeting, now)
     return meeting
 

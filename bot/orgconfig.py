@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -74,6 +74,16 @@ class OrgConfig:
         return tuple(d.code for d in self.departments)
 
 
+def _touches_dst(at: time, tz: ZoneInfo) -> bool:
+    """Whether the wall-clock time ``at`` is skipped or repeated on some day in ``tz``."""
+    probe = datetime(2026, 1, 1, at.hour, at.minute, tzinfo=tz)
+    for day in range(0, 730, 1):
+        moment = probe + timedelta(days=day)
+        if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
+            return True
+    return False
+
+
 def parse_config_duration(value: str) -> timedelta:
     """``"2d"`` -> two days; units m, h, d, w. Raises ValueError."""
     m = _DURATION.match(value) if isinstance(value, str) else None
@@ -138,6 +148,12 @@ class _Reader:
                 raise self.fail("organization.coordinators", f"{user!r} is not a Slack user ID")
         digest = self.table(data, "digest")
         weekday, at = self.schedule(self.get(digest, "schedule", "digest.", str, "mon 08:00"))
+        if _touches_dst(at, tz):
+            raise self.fail(
+                "digest.schedule",
+                f"{at:%H:%M} falls in the hour that daylight saving time skips or repeats in "
+                f"{tz.key}; choose another time",
+            )
         lookahead = self.get(digest, "lookahead_days", "digest.", int, 14)
         if not 1 <= lookahead <= 366:
             raise self.fail("digest.lookahead_days", "must be between 1 and 366")

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import bindings, calendar, meeting_reminders
+from bot import bindings, calendar, digest, meeting_reminders
 from bot import status as bot_status
 from bot.dates import format_datetime
 from bot.errors import UserError
@@ -58,7 +58,9 @@ def departments(req: Request) -> Answer:
 def channel(req: Request) -> Answer:
     require_coordinator(req.rt, req.actor)
     target = bindings.target_for(req.rt.org, req.parsed.text)
-    before = bindings.bind(req.session, req.actor.user_id, target, req.channel_id)
+    before = bindings.bind(
+        req.session, req.actor.user_id, target, req.channel_id, req.rt.clock.now()
+    )
     key = "admin.bound_moved" if before and before != req.channel_id else "admin.bound"
     text = t(
         req.lang, key, target=bindings.label(req.rt.org, target), channel=f"<#{req.channel_id}>"
@@ -83,6 +85,8 @@ def status(req: Request) -> Answer:
         lines.append(t(lang, "admin.status_digest", when=when(state.last_digest)))
     else:
         lines.append(t(lang, "admin.status_no_digest"))
+    upcoming_digest = digest.next_slot(req.session, req.rt.org, req.rt.clock.now())
+    lines.append(t(lang, "admin.status_next_digest", when=when(upcoming_digest)))
     count = sum(state.pending.values())
     detail = ", ".join(f"{kind} {n}" for kind, n in sorted(state.pending.items()))
     lines.append(

@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, BoltResponse
 
 from bot.i18n import t
 from bot.runtime import Runtime
-from handlers.ids import ALIASES
 
 log = logging.getLogger("returbot.handlers")
 ANYTHING = re.compile(r".*")
@@ -33,9 +32,7 @@ def register_fallbacks(app: App, rt: Runtime) -> None:
     @app.command(re.compile(r"^/.*$"))
     def unknown_command(ack: Ack, body: dict[str, Any]) -> None:
         command = str(body.get("command", ""))
-        # commands the manifest declares whose features this version does not have yet
-        key = "common.not_yet" if command in ALIASES else "common.unknown_command"
-        ack(text=t(rt.org.language, key, command=command))
+        ack(text=t(rt.org.language, "common.unknown_command", command=command))
 
     @app.action(ANYTHING)
     def unknown_action(ack: Ack) -> None:

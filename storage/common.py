@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -41,11 +42,15 @@ def audit(
     entity_id: int | None,
     action: str,
     changes: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Keep who changed what, when (a Core insert: no ORM bookkeeping on the hot path)."""
+    """Keep who changed what, when (a Core insert: no ORM bookkeeping on the hot path).
+
+    ``at`` is the moment on the application's clock (the same clock the records carry).
+    """
     session.connection().execute(
         insert(cast(Table, AuditEntry.__table__)).values(
-            at=utcnow(),
+            at=at or utcnow(),
             actor=actor,
             entity=entity,
             entity_id=entity_id,
@@ -132,6 +137,19 @@ def bind_channel(session: Session, target: str, channel_id: str, user_id: str) -
 def get_value(session: Session, key: str) -> str | None:
     row = session.get(KeyValue, key)
     return row.value if row else None
+
+
+def keep_first_value(session: Session, key: str, value: str) -> str:
+    """Store ``value`` under ``key`` unless some process already did; the value that stays."""
+    found = get_value(session, key)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.add(KeyValue(key=key, value=value))
+    except IntegrityError:
+        pass  # another process stored it a moment ago: theirs stays
+    return get_value(session, key) or value
 
 
 def set_value(session: Session, key: str, value: str) -> None:

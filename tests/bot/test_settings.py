@@ -113,6 +113,10 @@ def test_a_config_file(tmp_path: Path) -> None:
             ("[organization]", '[digest]\nschedule = "monday eight"\n[organization]'),
             "digest.schedule",
         ),
+        (
+            ("[organization]", '[digest]\nschedule = "sun 02:30"\n[organization]'),
+            "daylight saving time",
+        ),
         (('kind = "external"', 'kind = "partner"'), "departments[1].kind"),
         (("[organization]", "[organization"), "not valid TOML"),
     ],

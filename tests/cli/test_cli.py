@@ -126,3 +126,19 @@ def test_run_refuses_bad_settings_with_one_line(
 def test_db_upgrade(tmp_path: Path) -> None:
     result = returbot(tmp_path, "db", "upgrade")
     assert result.returncode == 0 and "0002" in result.stdout
+
+
+def test_digest_print(tmp_path: Path) -> None:
+    returbot(tmp_path, "console", "-c", "/decision Felles rutine for uttransport dept:PU,RMA")
+    returbot(tmp_path, "console", "-c", "/issue Mangler reisedokumenter dept:PU")
+    printed = returbot(tmp_path, "digest", "--print")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("== Ukeoppsummering, uke ")
+    assert "D-1 Felles rutine for uttransport" in printed.stdout
+    assert "*I-1* Mangler reisedokumenter — PU" in printed.stdout
+    english = returbot(tmp_path, "digest", "--print", "--lang", "en", "--week", "2020-W01")
+    assert "Weekly digest, week 1" in english.stdout
+    assert "30 December 2019 – 5 January 2020" in english.stdout
+    assert "Felles rutine" not in english.stdout  # not logged that week
+    bad = returbot(tmp_path, "digest", "--print", "--week", "uke 47")
+    assert bad.returncode == 2 and "2026-W47" in bad.stderr and "Traceback" not in bad.stderr

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 from tests.cli.test_run import ROOT, free_port
@@ -29,6 +31,17 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
         except OSError:
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
+
+
+def wait_until_recorded(path: Path, attempts: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(path)) as db:
+            row = db.execute("select attempts, claimed_by from outbox where id = 1").fetchone()
+        if row is not None and row[0] >= attempts and row[1] is None:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"outbox row 1 never recorded {attempts} attempts")
 
 
 def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
@@ -53,6 +66,9 @@ def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
         status, _, body = slackreq.post(url, issue)
         assert status == 200 and "I-1" in json.loads(body)["text"]
         slack.wait_for("chat.postMessage", count=2, timeout=20)  # tried, failed, retried
+        # kill it between attempts: killed while holding a claim, the row waits out the lease
+        # (60 s), which tests/bot/test_outbox.py checks with a manual clock
+        wait_until_recorded(tmp_path / "rb.db", attempts=2)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         slack.reset()

@@ -1,0 +1,81 @@
+"""/digest (SPEC §4.4): the week's digest previewed, or posted now by the coordinator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import digest, outbox
+from bot.dates import EN_DAYS, NB_DAYS
+from bot.errors import UserError
+from bot.i18n import Lang, t
+from bot.runtime import Runtime
+from handlers.common import Answer, CommandSpec, Request, require_coordinator, run_command
+from handlers.ids import Command, command_pattern
+from handlers.views import digest as views
+from handlers.views.blocks import MESSAGE_BLOCKS, context
+from storage.models import OutboxMessage
+
+
+def schedule_text(rt: Runtime, lang: Lang) -> str:
+    """``hver mandag kl. 08.00`` / ``every Monday at 08:00``."""
+    at = rt.org.digest_time
+    if lang == "en":
+        return f"every {EN_DAYS[rt.org.digest_weekday]} at {at:%H:%M}"
+    return f"hver {NB_DAYS[rt.org.digest_weekday]} kl. {at:%H.%M}"
+
+
+def _no_text(req: Request) -> None:
+    """/digest takes no words of its own: anything else is a mistyped subcommand."""
+    extra = req.parsed.text.strip()
+    if extra:
+        raise UserError("digest.unknown", text=extra.split()[0])
+
+
+def preview(req: Request) -> Answer:
+    _no_text(req)
+    found = digest.compose(req.session, req.rt.org, req.rt.clock.now())
+    text, blocks = views.render(found, req.rt.org, req.lang)
+    note = context(t(req.lang, "digest.preview"))
+    return Answer(text, [note, *blocks][:MESSAGE_BLOCKS])
+
+
+def post(req: Request) -> Answer:
+    _no_text(req)
+    require_coordinator(req.rt, req.actor)
+    _, channel = digest.post_now(req.session, req.rt.org, req.actor.user_id, req.rt.clock.now())
+    return Answer(t(req.lang, "digest.posted", channel=channel), receipt="digest")
+
+
+def usage(req: Request) -> Answer:
+    return Answer(t(req.lang, "digest.help", when=schedule_text(req.rt, req.lang)))
+
+
+SPEC = CommandSpec(
+    name=Command.DIGEST,
+    subcommands={"show": preview, "post": post, "help": usage},
+    options={},
+    default="show",
+)
+
+
+def register_renderers(rt: Runtime) -> None:
+    @outbox.renderer(digest.KIND)
+    def render_digest(
+        session: Session, row: OutboxMessage
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        start = str((row.payload.get("extra") or {}).get("week", ""))
+        week = digest.week_starting(start, rt.org) if start else None
+        found = digest.compose(session, rt.org, rt.clock.now(), week=week)
+        return views.render(found, rt.org, rt.org.language)
+
+
+def register(app: App, rt: Runtime) -> None:
+    register_renderers(rt)
+
+    @app.command(command_pattern(Command.DIGEST))
+    def digest_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        run_command(rt, SPEC, ack, body, client)

@@ -1,0 +1,142 @@
+"""Block Kit for the weekly digest: within 50 blocks and 3,000 characters a section at any size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.dates import format_date
+from bot.digest import Digest
+from bot.i18n import Lang, t
+from bot.orgconfig import OrgConfig
+from handlers.views import meetings as meeting_views
+from handlers.views.blocks import (
+    MESSAGE_BLOCKS,
+    clip,
+    context,
+    divider,
+    fields,
+    header,
+    quote,
+    sections,
+)
+from storage.models import Decision, Issue
+
+Blocks = list[dict[str, Any]]
+
+
+def _period(digest: Digest, lang: Lang) -> str:
+    first, last = digest.week.start.date(), digest.week.last_day
+    return f"{format_date(first, lang)} – {format_date(last, lang)}"
+
+
+def _codes(issue: Issue) -> str:
+    return ", ".join(d.department for d in issue.departments)
+
+
+def _issue_line(issue: Issue) -> str:
+    return f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — {_codes(issue)}"
+
+
+def _more(lang: Lang, shown: int, total: int, command: str) -> list[str]:
+    if total <= shown:
+        return []
+    return [t(lang, "digest.more", count=total - shown, command=command)]
+
+
+def _issue_part(
+    lang: Lang, key: str, issues: Sequence[Issue], total: int, command: str
+) -> list[str]:
+    if not total:
+        return []
+    lines = [f"*{t(lang, key, count=total)}*", *(_issue_line(i) for i in issues)]
+    return lines + _more(lang, len(issues), total, command)
+
+
+def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
+    if not digest.decisions_total:
+        return []
+    lines = [f"*{t(lang, 'digest.decisions', count=digest.decisions_total)}*"]
+    by_code: dict[str, list[Decision]] = {}
+    for decision in digest.decisions:
+        for row in decision.departments or []:
+            by_code.setdefault(row.department, []).append(decision)
+    undepartmented = [d for d in digest.decisions if not d.departments]
+    for code in [*org.department_codes, *sorted(set(by_code) - set(org.department_codes))]:
+        count = digest.decisions_per_department.get(code, 0)
+        if not count:
+            continue
+        items = " · ".join(
+            f"D-{d.number} {quote(clip(d.title, 80))}" for d in by_code.get(code, [])
+        )
+        lines.append(f"• *{code}* ({count}): {items}" if items else f"• *{code}* ({count})")
+    if undepartmented:
+        items = " · ".join(f"D-{d.number} {quote(clip(d.title, 80))}" for d in undepartmented)
+        lines.append(f"• {items}")
+    return lines + _more(lang, len(digest.decisions), digest.decisions_total, "/decision list")
+
+
+def _waiting(digest: Digest, lang: Lang) -> list[str]:
+    if not digest.waiting_total:
+        return []
+    lines = [f"*{t(lang, 'digest.waiting', count=digest.waiting_total)}*"]
+    for issue in digest.waiting:
+        codes = ", ".join(d.department for d in issue.departments if not d.acked_by)
+        lines.append(
+            f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — "
+            + t(lang, "digest.waiting_for", codes=codes)
+        )
+    return lines + _more(lang, len(digest.waiting), digest.waiting_total, "/issue list")
+
+
+def _meetings(digest: Digest, lang: Lang, tz: ZoneInfo) -> list[str]:
+    if not digest.meetings_total:
+        return []
+    lines = [
+        f"*{t(lang, 'digest.meetings', count=digest.meetings_total, days=digest.lookahead_days)}*"
+    ]
+    lines += [
+        "• " + meeting_views.one_line(meeting, lang, tz, agenda)
+        for meeting, agenda in digest.meetings
+    ]
+    return lines + _more(lang, len(digest.meetings), digest.meetings_total, "/meeting list")
+
+
+def render(digest: Digest, org: OrgConfig, lang: Lang) -> tuple[str, Blocks]:
+    """The digest as a message: one line for an empty week, else only the sections with news."""
+    tz = org.timezone
+    title = t(lang, "digest.title", week=digest.week.number)
+    blocks: Blocks = [header(title), context(f"{_period(digest, lang)} · {quote(org.name)}")]
+    if digest.is_empty:
+        text = t(lang, "digest.empty", days=digest.lookahead_days)
+        return f"{title}: {text}", [*blocks, *sections(text)]
+    parts = [
+        _decisions(digest, org, lang),
+        _issue_part(lang, "digest.opened", digest.opened, digest.opened_total,
+                    "/issue list status:all"),
+        _issue_part(lang, "digest.closed", digest.closed, digest.closed_total,
+                    "/issue list status:closed"),
+        _issue_part(lang, "digest.overdue", digest.overdue, digest.overdue_total, "/issue list"),
+        _waiting(digest, lang),
+        _meetings(digest, lang, tz),
+    ]  # fmt: skip
+    summary = []
+    for lines in parts:
+        if lines:
+            blocks.extend(sections("\n".join(lines))[:4])
+            summary.append(lines[0].strip("*"))
+    if digest.open_per_department:
+        blocks.append(sections(f"*{t(lang, 'digest.open_per_department')}*")[0])
+        pairs = []
+        for code in org.department_codes:
+            open_count, overdue = digest.open_per_department.get(code, (0, 0))
+            value = t(lang, "digest.open_count", count=open_count)
+            if overdue:
+                value += " · " + t(lang, "digest.overdue_count", count=overdue)
+            pairs.append((code, value))
+        blocks.extend(fields(pairs))
+    blocks.append(divider())
+    blocks.append(context(t(lang, "digest.hint")))
+    text = f"{title}: " + "; ".join(summary)
+    return clip(text, 3000), blocks[:MESSAGE_BLOCKS]
