@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
@@ -15,7 +17,26 @@ def make_client(token: str, api_url: str) -> WebClient:
     return WebClient(token=token, base_url=api_url, timeout=10)
 
 
-def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) -> App:
+RequestScope = Callable[[BoltRequest], AbstractContextManager[None]]
+
+
+class ReturbotApp(App):
+    """Bolt's ``App`` with scopes around each request, entered before the middleware and left
+    after the listener has run (every listener here finishes before it answers), over HTTP,
+    Socket Mode and the console alike."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.request_scopes: list[RequestScope] = []
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with ExitStack() as stack:
+            for scope in self.request_scopes:
+                stack.enter_context(scope(req))
+            return super().dispatch(req)
+
+
+def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) -> ReturbotApp:
     """A Bolt app with every listener registered.
 
     Passing the ``WebClient`` in is what lets tests point it at a local fake Slack, and the
@@ -23,7 +44,7 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
     """
     import handlers
 
-    app = App(
+    app = ReturbotApp(
         client=client,
         signing_secret=rt.settings.signing_secret or "unused-in-socket-mode",
         request_verification_enabled=verify_requests and bool(rt.settings.signing_secret),

@@ -177,13 +177,18 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console, ConsoleSlack
 
     slack = ConsoleSlack(sys.stdout)
+    slack.members[args.channel] = [args.user]  # whatever the console's channel is bound to
     settings = replace(_settings(need_slack=False), api_url=slack.url)
     client = make_client("xoxb-console", slack.url)
     rt, dispatcher = _runtime(settings, client)
     app = create_app(rt, client, verify_requests=False)
-    console = Console(
-        app, sys.stdout, user=args.user, channel=args.channel, after=dispatcher.run_once
-    )
+
+    def settle() -> None:
+        dispatcher.run_once()
+        if rt.home is not None:
+            rt.home.wait_idle()
+
+    console = Console(app, sys.stdout, user=args.user, channel=args.channel, after=settle)
     try:
         if args.one:
             console.run(args.one)

@@ -66,6 +66,7 @@ class ConsoleSlack:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.members: dict[str, list[str]] = {}  # channel -> who is in it
         self._ts = count(1)
         self._lock = threading.Lock()
         self._files: dict[str, tuple[str, bytes]] = {}
@@ -121,6 +122,11 @@ class ConsoleSlack:
             elif method in ("views.open", "views.push", "views.update", "views.publish"):
                 self._print_view(args.get("view"))
                 data["view"] = {"id": "VCONSOLE"}
+            elif method == "conversations.members":
+                data.update(
+                    members=self.members.get(str(args.get("channel")), []),
+                    response_metadata={"next_cursor": ""},
+                )
             elif method == "conversations.open":
                 data["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
             elif method == "files.getUploadURLExternal":
@@ -167,6 +173,10 @@ class ConsoleSlack:
         return out
 
     def _print_view(self, view: Any) -> None:
+        if (view or {}).get("type") == "home":
+            self.out.write("\n── Home tab ──\n")
+            self.out.write(render_blocks((view or {}).get("blocks", [])) + "\n")
+            return
         title = (view or {}).get("title", {}).get("text", "")
         self.out.write(f"\n── Slack would open the form «{title}» here ──\n")
         self.out.write(render_blocks((view or {}).get("blocks", [])) + "\n")
@@ -210,8 +220,14 @@ class Console:
         line = line.strip()
         if not line:
             return
+        if line.lower() in ("home", "hjem"):
+            self._open_home()
+            return
         if not line.startswith("/"):
-            self.out.write("Type a slash command, for example /returbot help (or exit).\n")
+            self.out.write(
+                "Type a slash command, for example /returbot help, or home for the Home tab "
+                "(exit to leave).\n"
+            )
             return
         command, _, text = line.partition(" ")
         body = urlencode(
@@ -231,6 +247,21 @@ class Console:
             BoltRequest(body=body, headers={"content-type": ["application/x-www-form-urlencoded"]})
         )
         self._print_answer(response.body)
+        if self.after:
+            self.after()
+
+    def _open_home(self) -> None:
+        """What Slack sends when the user opens the app's Home tab."""
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "TCONSOLE",
+                "api_app_id": "ACONSOLE",
+                "event_id": f"Ev{next(self._trigger):06d}",
+                "event": {"type": "app_home_opened", "user": self.user, "tab": "home"},
+            }
+        )
+        self.app.dispatch(BoltRequest(body=body, headers={"content-type": ["application/json"]}))
         if self.after:
             self.after()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.context import Actor, Clock, SystemClock
+from bot.home import Refresher
 from bot.i18n import Lang, as_lang
 from bot.orgconfig import OrgConfig
 from bot.settings import Settings
@@ -25,6 +26,7 @@ class Runtime:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     wake_outbox: Callable[[], None] = _nothing
+    home: Refresher | None = None  # set where a Slack app is wired (handlers.home)
 
     @property
     def org(self) -> OrgConfig:

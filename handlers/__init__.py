@@ -9,7 +9,7 @@ from bot.runtime import Runtime
 
 def register(app: App, rt: Runtime) -> None:
     """Register every listener module on ``app``."""
-    from handlers import admin, decisions, digest, errors, issues, meetings
+    from handlers import admin, decisions, digest, errors, home, issues, meetings
 
     errors.register(app, rt)
     decisions.register(app, rt)
@@ -17,6 +17,7 @@ def register(app: App, rt: Runtime) -> None:
     meetings.register(app, rt)
     digest.register(app, rt)
     admin.register(app, rt)
+    home.register(app, rt)
     errors.register_fallbacks(app, rt)
 
 

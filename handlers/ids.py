@@ -62,6 +62,7 @@ class IssueAction(StrEnum):
     TAKE = "issue_take"
     NOTE = "issue_note"
     CLOSE = "issue_close"
+    OPEN_MODAL = "open_issue_modal"
 
 
 class IssueCallback(StrEnum):

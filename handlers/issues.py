@@ -83,7 +83,7 @@ def listing(req: Request) -> Answer:
     if status not in ("open", "closed", "all"):
         raise UserError("issue.bad_status", value=status)
     words = req.parsed.text.lower().split()
-    mine = "mine" in words or req.parsed.text.strip().lower() == "mine" or "mine" in words
+    mine = "mine" in words
     department = req.option("dept")
     code = None
     if department:
@@ -264,8 +264,12 @@ _ERROR_BLOCK = {
 
 
 def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
+    """Answer a button privately: in its channel, or by DM when pressed on the Home tab."""
     try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            client.chat_postMessage(channel=user, text=text)
     except SlackApiError as error:
         log.info("could not answer a button privately: %s", error.response.get("error"))
 
@@ -292,7 +296,7 @@ def register(app: App, rt: Runtime) -> None:
             _ephemeral(client, channel, user_id, t(lang, error.key, **error.params))
             return
         rt.wake_outbox()
-        if text:
+        if text and channel:  # on the Home tab, the refreshed tab is the answer
             _ephemeral(client, channel, user_id, text)
 
     def _ref_of(value: str) -> int:

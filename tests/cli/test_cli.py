@@ -98,6 +98,30 @@ def test_console_reads_commands_from_stdin(tmp_path: Path) -> None:
     assert "/returbot language" in result.stdout and "/decision search" in result.stdout
 
 
+def test_console_shows_the_home_tab_and_refreshes_it(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="/returbot channel RMA\nhome\n/issue Kapasitet på Trandum dept:RMA\nexit\n",
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'rb.db'}",
+            "RETURBOT_COORDINATORS": "UCONSOLE",
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.split("── Home tab ──")[1:]
+    assert "Du har ingen åpne saker" in first
+    assert "Ingen åpne saker venter på kvittering fra RMA." in first
+    assert "*Dine åpne saker (1)*" in second and "*I-1* Kapasitet på Trandum" in second
+    assert "[Kvitter for RMA]" in second
+
+
 @pytest.mark.parametrize(
     ("env", "words"),
     [

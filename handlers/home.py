@@ -1,0 +1,237 @@
+"""The Home tab (SPEC §4.6): published when opened and after the user changes something.
+
+Which departments a user belongs to is read from Slack: the members of each department's bound
+channel, cached for a few minutes. Which requests changed something is read from the database
+session: a request whose transaction wrote rows refreshes the Home tab of its user and of the
+owners and reporters of the issues it touched, if they have ever opened it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from bot import bindings
+from bot import home as domain
+from bot.context import Actor
+from bot.runtime import Runtime
+from handlers import decisions, issues, meetings
+from handlers.common import Answer
+from handlers.ids import Action, IssueAction, MeetingAction
+from handlers.views import home as views
+from storage import home as store
+from storage.db import Database
+from storage.models import Issue
+
+log = logging.getLogger("returbot.home")
+MEMBERS_TTL = 300.0  # seconds a channel's member list is trusted
+RETRY_CAP = 60.0
+
+# the users whose Home tab the request being dispatched has changed ("" marks any write)
+_touched: ContextVar[set[str] | None] = ContextVar("home_touched", default=None)
+
+
+class Membership:
+    """Department codes a user belongs to: members of the departments' channels, cached."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        ttl: float = MEMBERS_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client, self.ttl, self.clock = client, ttl, clock
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def departments(self, user: str, channels: Mapping[str, str]) -> list[str]:
+        """The codes (in ``channels``' order) whose channel has ``user`` as a member."""
+        return [code for code, channel in channels.items() if user in self.members(channel)]
+
+    def members(self, channel: str) -> frozenset[str]:
+        with self._lock:
+            cached = self._cache.get(channel)
+        if cached is not None and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        found = self._fetch(channel)
+        with self._lock:
+            self._cache[channel] = (self.clock(), found)
+        return found
+
+    def _fetch(self, channel: str) -> frozenset[str]:
+        members: set[str] = set()
+        cursor = ""
+        try:
+            while True:
+                page = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+                members.update(str(m) for m in page.get("members") or [])
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    return frozenset(members)
+        except SlackApiError as error:
+            # not in the channel, channel archived, scope missing: nobody belongs, for a while
+            log.warning(
+                "could not read the members of %s: %s", channel, error.response.get("error")
+            )
+            return frozenset()
+
+
+class HomeTab:
+    """Builds and publishes one user's Home tab."""
+
+    def __init__(self, rt: Runtime, client: WebClient, membership: Membership | None = None):
+        self.rt, self.client = rt, client
+        self.membership = membership or Membership(client)
+        self.refresher = domain.Refresher(self.publish)
+
+    def view(self, user: str) -> dict[str, Any]:
+        """The view ``user`` would see now."""
+        rt = self.rt
+        with rt.db.session() as session:
+            lang = rt.actor(session, user).lang
+            channels = {
+                target.removeprefix("dept:"): channel
+                for target, channel in bindings.current(session, rt.org).items()
+                if target.startswith("dept:")
+            }
+        departments = self.membership.departments(user, channels)  # Slack calls: no transaction
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            home = domain.compose(session, rt.org, user, departments, now)
+            return views.render(home, rt.org, lang, now)
+
+    def publish(self, user: str) -> None:
+        """Publish ``user``'s Home tab if they have ever opened it."""
+        with self.rt.db.session() as session:
+            if not store.has_opened(session, user):
+                return
+        try:
+            self.client.views_publish(user_id=user, view=self.view(user))
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if error.response.status_code == 429:
+                wait = min(RETRY_CAP, float(error.response.headers.get("Retry-After", 1) or 1))
+                log.info("Home tab of %s rate limited; again in %.0f s", user, wait)
+                timer = threading.Timer(wait, self.refresher.request, args=([user],))
+                timer.daemon = True
+                timer.start()
+                return
+            log.warning("could not publish the Home tab of %s: %s", user, code)
+
+
+def track_changes(db: Database) -> None:
+    """Note, for the request being dispatched, which users' Home tabs its commits changed."""
+    factory = db.factory
+    if event.contains(factory, "after_flush", _after_flush):
+        return
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_rollback", _after_rollback)
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    if _touched.get() is None:
+        return
+    users: set[str] = session.info.setdefault("home_touched", set())
+    users.add("")
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Issue):
+            users.update(u for u in (obj.owner, obj.reporter) if u)
+
+
+def _after_commit(session: Session) -> None:
+    users = session.info.pop("home_touched", None)
+    bucket = _touched.get()
+    if users and bucket is not None:
+        bucket.update(users)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("home_touched", None)
+
+
+def _acting_user(body: Mapping[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def refresh_after(tab: HomeTab) -> Callable[[BoltRequest], Any]:
+    """A request scope: after a command, button or form that wrote something, refresh Homes."""
+
+    @contextmanager
+    def scope(req: BoltRequest) -> Iterator[None]:
+        token = _touched.set(set())
+        try:
+            yield
+        finally:
+            touched = _touched.get() or set()
+            _touched.reset(token)
+        if touched and req.body.get("type") != "event_callback":
+            tab.refresher.request({_acting_user(req.body), *touched} - {""})
+
+    return scope
+
+
+def _open(
+    rt: Runtime,
+    opener: Callable[[Runtime, Actor, WebClient, dict[str, Any]], Answer | None],
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
+    user_id = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id")  # none from the Home tab: confirm by DM
+    with rt.db.session() as session:
+        actor = rt.actor(session, user_id)
+    try:
+        opener(rt, actor, client, {"trigger_id": body["trigger_id"], "channel_id": channel})
+    except SlackApiError as error:
+        log.warning("could not open a form for %s: %s", user_id, error.response.get("error"))
+
+
+def register(app: App, rt: Runtime) -> None:
+    tab = HomeTab(rt, app.client)
+    rt.home = tab.refresher
+    track_changes(rt.db)
+    scopes = getattr(app, "request_scopes", None)
+    if scopes is not None:
+        scopes.append(refresh_after(tab))
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab
+        user = str(event.get("user") or "")
+        if not user:
+            return
+        with rt.db.session() as session:
+            store.record_opened(session, user, rt.clock.now().isoformat())
+        tab.refresher.request([user])
+
+    @app.action(Action.OPEN_DECISION_MODAL)
+    def open_decision(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _open(rt, decisions.open_modal, body, client)
+
+    @app.action(IssueAction.OPEN_MODAL)
+    def open_issue(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _open(rt, issues.open_modal, body, client)
+
+    @app.action(MeetingAction.OPEN_MODAL)
+    def open_meeting(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _open(rt, meetings.open_modal, body, client)
