@@ -7,8 +7,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot import orgconfig
 from bot import settings as settings_module
@@ -17,6 +17,7 @@ from bot.settings import Settings, SettingsError
 if TYPE_CHECKING:  # the heavy imports wait until a command needs them
     from slack_sdk import WebClient
 
+    from bot.leader import Standby
     from bot.outbox import Dispatcher
     from bot.runtime import Runtime
     from storage.db import Database
@@ -211,8 +212,7 @@ def _warn_without_coordinator(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import create_app, make_client
-    from bot.jobs import standard_jobs
-    from bot.scheduler import build_scheduler, start_dispatch_threads
+    from bot.scheduler import start_dispatch_threads
     from bot.server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
@@ -220,13 +220,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = make_client(settings.bot_token, settings.api_url)
     rt, dispatcher = _runtime(settings, client)
     app = create_app(rt, client)
+    from bot.leader import AlreadyRunning
+
     stop = threading.Event()
-    start_dispatch_threads(dispatcher, stop, workers=8)
-    scheduler = None
+    standby = watcher = None
     if not args.no_scheduler:
-        scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
-        scheduler.start()
-    web = WebApp(app, rt)
+        try:
+            standby, watcher = _start_scheduler(rt, dispatcher, stop)
+        except AlreadyRunning as error:
+            print(error, file=sys.stderr)
+            return 2
+    start_dispatch_threads(dispatcher, stop, workers=8)
+    web = WebApp(app, rt, health=_scheduler_health(standby))
     server = make_server(web, port=settings.port)
     # the calendar feed's first build takes about a second with 2,000 meetings: do it now
     threading.Thread(target=web.warm_up, name="feed-warm-up", daemon=True).start()
@@ -250,31 +255,89 @@ def cmd_run(args: argparse.Namespace) -> int:
         serve_until_closed(server)
     finally:
         stop.set()
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if watcher is not None:
+            watcher.join(timeout=10)  # jobs stopped, the scheduler lock given back
         if socket_handler is not None:
             socket_handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 
+def _start_scheduler(
+    rt: Runtime, dispatcher: Dispatcher, stop: threading.Event
+) -> tuple[Standby, threading.Thread]:
+    """The jobs, paused until this process holds the scheduler lock of its database.
+
+    On PostgreSQL a process that does not get the lock waits as a standby and takes over within
+    a few seconds of the active one dying; on SQLite a second scheduler raises AlreadyRunning.
+    """
+    from bot.jobs import standard_jobs
+    from bot.leader import Standby, for_engine
+    from bot.scheduler import build_scheduler
+
+    scheduler = build_scheduler(dispatcher, rt.org.timezone, jobs=standard_jobs(rt))
+    scheduler.start(paused=True)
+    standby = Standby(for_engine(rt.db.engine), scheduler.resume, scheduler.pause)
+    try:
+        standby.step()  # the first look now: SQLite's refusal comes before anything is served
+    except BaseException:
+        scheduler.shutdown(wait=False)
+        raise
+    if not standby.active:
+        log.info("another scheduler is active: this one waits as a standby")
+
+    def watch() -> None:
+        try:
+            standby.run(stop)
+        finally:
+            scheduler.shutdown(wait=False)
+
+    watcher = threading.Thread(target=watch, name="scheduler-lock", daemon=True)
+    watcher.start()
+    return standby, watcher
+
+
+def _scheduler_health(standby: Standby | None) -> Callable[[], dict[str, Any]] | None:
+    if standby is None:
+        return None
+    return lambda: {"scheduler": standby.state}
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.app import make_client
-    from bot.jobs import standard_jobs
-    from bot.scheduler import build_scheduler
+    from bot.leader import AlreadyRunning
+    from bot.server import WebApp, make_server, serve_until_closed
     from handlers import register_renderers
 
     settings = _settings(need_slack=True)
     client = make_client(settings.bot_token, settings.api_url)
     rt, dispatcher = _runtime(settings, client)
     register_renderers(rt)  # the clock process composes reminders and digests as `run` does
-    scheduler = build_scheduler(dispatcher, settings.org.timezone, jobs=standard_jobs(rt))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    scheduler.start()
-    log.info("scheduler running")
+    try:
+        standby, watcher = _start_scheduler(rt, dispatcher, stop)
+    except AlreadyRunning as error:
+        print(error, file=sys.stderr)
+        return 2
+    server = None
+    try:
+        health = WebApp(None, rt, health=_scheduler_health(standby))
+        server = make_server(health, port=settings.port)
+        threading.Thread(target=serve_until_closed, args=(server,), daemon=True).start()
+        log.info("scheduler health on http://0.0.0.0:%s/healthz", server.effective_port)
+    except OSError as error:
+        log.warning("scheduler health not served: port %s (%s)", settings.port, error.strerror)
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("stopping (signal %s)", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    log.info("scheduler %s", standby.state)
     stop.wait()
-    scheduler.shutdown()
+    if server is not None:
+        server.close()
+    watcher.join(timeout=10)  # jobs stopped, the scheduler lock given back
     return 0
 
 

@@ -27,9 +27,10 @@ class WebApp:
     """The WSGI application: Slack's endpoint, the health check and the calendar feed."""
 
     def __init__(
-        self, app: App, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None
+        self, app: App | None, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None
     ) -> None:
-        self.slack = SlackRequestHandler(app, path="/slack/events")
+        # without a Bolt app (the scheduler process) only the health check is served
+        self.slack = SlackRequestHandler(app, path="/slack/events") if app is not None else None
         self.rt = rt
         self.extra_health = health
         self.feed = Feed(rt.org)
@@ -37,10 +38,12 @@ class WebApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/slack/events" and method == "POST":
-            return self.slack(environ, start_response)  # type: ignore[arg-type]
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.health(start_response)
+        if self.slack is None:
+            return _reply(start_response, "404 Not Found", {"error": "not found"})
+        if path == "/slack/events" and method == "POST":
+            return self.slack(environ, start_response)  # type: ignore[arg-type]
         if method in ("GET", "HEAD") and path.startswith("/calendar/"):
             return self.calendar(path, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})

@@ -1,0 +1,142 @@
+"""Scheduler processes: one active, a standby that takes over when it dies, health says which."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bot import settings as settings_module
+from storage import migrate
+from storage.db import Database
+from tests.cli.test_run import ROOT, free_port
+from tests.conftest import PG_URL
+from tests.support import slackreq
+from tests.support.fakeslack import FakeSlack
+
+
+def environment(slack: FakeSlack, database_url: str, port: int) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
+        "SLACK_BOT_TOKEN": "xoxb-clock-token",
+        "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "RETURBOT_COORDINATORS": "UCOORD",
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def scheduler(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "scheduler"], cwd=cwd, env=env, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def health(port: int) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            return dict(json.loads(answer.read()))
+    except OSError:
+        return None
+
+
+def wait_health(port: int, state: str, timeout: float) -> float:
+    """Seconds until the process on ``port`` reports the scheduler ``state``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        report = health(port)
+        if report is not None and report.get("scheduler") == state:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"port {port} never reported scheduler {state}: {health(port)}")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=30)[1]
+
+
+@pytest.mark.postgres
+def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(tmp_path: Path) -> None:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    url = settings_module.normalise_database_url(PG_URL)
+    database = Database(url)
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(database.engine)
+    database.dispose()
+    with FakeSlack() as slack:
+        ports = free_port(), free_port()
+        first = scheduler(environment(slack, url, ports[0]), tmp_path)
+        second = None
+        try:
+            wait_health(ports[0], "active", 30)
+            second = scheduler(environment(slack, url, ports[1]), tmp_path)
+            wait_health(ports[1], "standby", 30)
+            report = health(ports[1])
+            assert report == {"status": "ok", "database": "ok", "scheduler": "standby"}
+            assert health(ports[0]) == {"status": "ok", "database": "ok", "scheduler": "active"}
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+            took = wait_health(ports[1], "active", 30)
+            assert took < 30
+        finally:
+            first.kill()
+            first.communicate(timeout=10)
+            if second is not None:
+                err = stop(second)
+                assert "xoxb-clock-token" not in err
+                assert second.returncode == 0, err[-2000:]
+
+
+def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'rb.db'}"
+    with FakeSlack() as slack:
+        port = free_port()
+        first = scheduler(environment(slack, url, port), tmp_path)
+        try:
+            wait_health(port, "active", 30)
+            refused = subprocess.run(
+                [sys.executable, "-m", "bot", "scheduler"],
+                cwd=tmp_path,
+                env=environment(slack, url, free_port()),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert refused.returncode == 2
+            last = refused.stderr.strip().splitlines()[-1]
+            assert last.startswith("Another returbot scheduler already runs on ")
+            assert last.endswith(
+                "(SQLite has room for one; for a standby scheduler use PostgreSQL)."
+            )
+            assert "Traceback" not in refused.stderr
+            also = subprocess.run(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=tmp_path,
+                env=environment(slack, url, free_port()),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert also.returncode == 2 and "Another returbot scheduler" in also.stderr
+        finally:
+            err = stop(first)
+        assert first.returncode == 0, err[-2000:]
