@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import guard, outbox
@@ -70,6 +71,14 @@ class CommandSpec:
     on_empty: Callable[[Runtime, Actor, WebClient, dict[str, Any]], Answer | None] | None = None
 
 
+def explain(lang: str, error: UserError, *, plain: bool = False) -> str:
+    """The error's sentence, with the user's own words in it made safe to show (no broadcast
+    pings, no forged markup); ``plain`` for a form's field errors, which show no markup."""
+    clean = guard.plain if plain else guard.mrkdwn
+    params = {k: clean(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return t(lang, error.key, **params)
+
+
 def run_command(
     rt: Runtime, spec: CommandSpec, ack: Ack, body: dict[str, Any], client: WebClient
 ) -> None:
@@ -83,7 +92,11 @@ def run_command(
             answer = _dispatch(rt, spec, session, actor, client, body, raw)
     except UserError as error:
         lang = _lang_of(rt, user_id)
-        answer = Answer(t(lang, error.key, **error.params))
+        answer = Answer(explain(lang, error))
+    except (OperationalError, InterfaceError) as error:
+        # the database is out of reach: say so at once, without asking it the user's language
+        log.warning("command %s: database unavailable (%s)", spec.name, type(error).__name__)
+        answer = Answer(t(rt.org.language, "common.database_unavailable"))
     except Exception:
         log.exception("command %s failed", spec.name)
         answer = Answer(t(_lang_of(rt, user_id), "common.internal_error"))

@@ -20,6 +20,7 @@ from handlers.common import (
     Answer,
     CommandSpec,
     Request,
+    explain,
     lang_of,
     modal_value,
     queue_confirmation,
@@ -222,7 +223,7 @@ def register(app: App, rt: Runtime) -> None:
                     user_id=user_id, ref_kind="decision", ref_id=decision.id,
                 )  # fmt: skip
         except UserError as error:
-            message = t(lang_of(rt, user_id), error.key, **error.params)
+            message = explain(lang_of(rt, user_id), error, plain=True)
             ack(response_action="errors", errors={error_block(error): message})
             return
         ack()

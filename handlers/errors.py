@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.i18n import t
 from bot.runtime import Runtime
@@ -21,8 +23,25 @@ def register(app: App, rt: Runtime) -> None:
         # the body may carry user text; the type of failure is enough at error level
         log.error("unhandled %s in a %s request", type(error).__name__, body.get("type", "command"))
         log.debug("details", exc_info=error)
+        key = (
+            "common.database_unavailable"
+            if isinstance(error, (OperationalError, InterfaceError))
+            else "common.internal_error"
+        )
+        sentence = t(rt.org.language, key)
         if "command" in body:
-            return BoltResponse(status=200, body=t(rt.org.language, "common.internal_error"))
+            return BoltResponse(status=200, body=sentence)
+        if body.get("type") == "view_submission":
+            # keep the form open with the sentence under its first field: nothing was saved
+            blocks = (body.get("view") or {}).get("blocks") or []
+            first = next((b.get("block_id") for b in blocks if b.get("type") == "input"), None)
+            if first:
+                answer = {"response_action": "errors", "errors": {first: sentence}}
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps(answer),
+                    headers={"content-type": "application/json"},
+                )
         return BoltResponse(status=200, body="")
 
 

@@ -22,6 +22,7 @@ from handlers.common import (
     Answer,
     CommandSpec,
     Request,
+    explain,
     lang_of,
     modal_value,
     queue_confirmation,
@@ -293,7 +294,7 @@ def register(app: App, rt: Runtime) -> None:
                 text = act(session, actor, value)
         except UserError as error:
             lang = lang_of(rt, user_id)
-            _ephemeral(client, channel, user_id, t(lang, error.key, **error.params))
+            _ephemeral(client, channel, user_id, explain(lang, error))
             return
         rt.wake_outbox()
         if text and channel:  # on the Home tab, the refreshed tab is the answer
@@ -351,7 +352,7 @@ def register(app: App, rt: Runtime) -> None:
             try:
                 issue = issues.get(session, _ref_of(str(body["actions"][0].get("value", ""))))
             except UserError as error:
-                _ephemeral(client, channel, user_id, t(actor.lang, error.key, **error.params))
+                _ephemeral(client, channel, user_id, explain(actor.lang, error))
                 return
             view = views.note_modal(issue, actor.lang, metadata={"channel": channel})
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -376,7 +377,7 @@ def register(app: App, rt: Runtime) -> None:
             lang = lang_of(rt, user_id)
             ack(
                 response_action="errors",
-                errors={IssueBlock.NOTE: t(lang, error.key, **error.params)},
+                errors={IssueBlock.NOTE: explain(lang, error, plain=True)},
             )
             return
         ack()
@@ -419,7 +420,7 @@ def register(app: App, rt: Runtime) -> None:
                 if error.params.get("field") == "details"
                 else IssueBlock.TITLE,
             )
-            ack(response_action="errors", errors={block: t(lang, error.key, **error.params)})
+            ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
             return
         ack()
         rt.wake_outbox()

@@ -30,6 +30,7 @@ from handlers.common import (
     Answer,
     CommandSpec,
     Request,
+    explain,
     lang_of,
     modal_value,
     queue_confirmation,
@@ -421,7 +422,7 @@ def register(app: App, rt: Runtime) -> None:
                 error.key,
                 MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE,
             )
-            ack(response_action="errors", errors={block: t(lang, error.key, **error.params)})
+            ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
             return
         ack()
         rt.wake_outbox()
@@ -445,7 +446,7 @@ def register(app: App, rt: Runtime) -> None:
                 )  # fmt: skip
         except UserError as error:
             lang = lang_of(rt, user_id)
-            _ephemeral(client, channel, user_id, t(lang, error.key, **error.params))
+            _ephemeral(client, channel, user_id, explain(lang, error))
             return
         rt.wake_outbox()
         _ephemeral(client, channel, user_id, said)
@@ -472,7 +473,7 @@ def register(app: App, rt: Runtime) -> None:
                 meeting = meetings.get(session, parse_ref(f"M-{meeting_no}", "M"))
                 issue = issues.get(session, parse_ref(f"I-{issue_no}", "I"))
             except UserError as error:
-                _ephemeral(client, channel, user_id, t(actor.lang, error.key, **error.params))
+                _ephemeral(client, channel, user_id, explain(actor.lang, error))
                 return
             view = issue_views.note_modal(
                 issue, actor.lang, metadata={"channel": channel, "meeting": meeting.id}

@@ -76,7 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    # a database out of reach is told to the user within Slack's 3 seconds, not after them
+    kwargs.setdefault("connect_args", {"connect_timeout": 2})
     return create_engine(url, **kwargs)
 
 

@@ -84,14 +84,13 @@ def issues_overdue(session: Session, today: date, limit: int) -> tuple[list[Issu
 
 def waiting_for_ack(session: Session, limit: int) -> tuple[list[Issue], int]:
     """Open issues that some affected department has not acknowledged, oldest first."""
-    waiting = and_(
-        Issue.status == "open",
-        Issue.id.in_(
-            select(IssueDepartment.issue_id)
-            .join(Issue, Issue.id == IssueDepartment.issue_id)
-            .where(Issue.status == "open", IssueDepartment.acked_by.is_(None))
-        ),
+    # driven by the open issues; closed ones never count, however many there are
+    unacked = (
+        select(IssueDepartment.issue_id)
+        .where(IssueDepartment.issue_id == Issue.id, IssueDepartment.acked_by.is_(None))
+        .exists()
     )
+    waiting = and_(Issue.status == "open", unacked)
     return _issues(session, waiting, (Issue.number,), limit)
 
 

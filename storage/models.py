@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,16 @@ class IssueDepartment(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notice_channel: Mapped[str | None] = mapped_column(String(USER))
     notice_ts: Mapped[str | None] = mapped_column(String(32))
+
+    # the few rows still waiting for an acknowledgement, however long the history grows
+    __table_args__ = (
+        Index(
+            "ix_issue_departments_unacked",
+            "issue_id",
+            postgresql_where=text("acked_by IS NULL"),
+            sqlite_where=text("acked_by IS NULL"),
+        ),
+    )
 
 
 class IssueNote(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -89,6 +90,13 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
+    with running_bot(db, clock, slack) as running:
+        yield running
+
+
+@contextmanager
+def running_bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
+    """A returbot on ``db`` serving HTTP on a free port until the block ends."""
     settings = make_settings(api_url=slack.url)
     rt = Runtime(settings=settings, db=db, clock=clock)
     client = make_client(settings.bot_token, settings.api_url)

@@ -119,6 +119,7 @@ def view_submission_body(
     user_id: str = "U111",
     private_metadata: str = "",
     team_id: str = "T000FAKE",
+    blocks: list[dict[str, Any]] | None = None,
 ) -> str:
     return _payload(
         {
@@ -136,7 +137,7 @@ def view_submission_body(
                 "state": {"values": values},
                 "hash": "h",
                 "title": {"type": "plain_text", "text": "x"},
-                "blocks": [],
+                "blocks": blocks or [],
             },
             "response_urls": [],
         }

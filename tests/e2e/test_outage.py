@@ -1,0 +1,70 @@
+"""PostgreSQL out of reach for a moment: users get a sentence within 3 s, nothing half-written,
+and the bot recovers by itself when the database is back."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.context import ManualClock
+from storage.db import Database
+from storage.models import Decision
+from tests.e2e.conftest import running_bot
+from tests.support import slackreq
+from tests.support.fakeslack import FakeSlack
+from tests.support.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_database_outage_is_a_sentence_and_recovers_by_itself(
+    db: Database, clock: ManualClock, slack: FakeSlack
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("an outage of a database server")
+    url = make_url(db.url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = Database(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+        try:
+            with running_bot(through, clock, slack) as bot:
+                assert "D-1" in bot.command("/decision", "Før bruddet dept:RMA").text
+                proxy.cut()
+                for command, text in [
+                    ("/decision", "Under bruddet dept:RMA"),
+                    ("/issue", "list"),
+                    ("/meeting", "list"),
+                ]:
+                    started = time.monotonic()
+                    reply = bot.command(command, text)
+                    took = time.monotonic() - started
+                    assert reply.status == 200 and took < 3, (reply.status, took)
+                    assert reply.text == (
+                        "Databasen til returbot svarer ikke akkurat nå, så ingenting ble lagret. "
+                        "Prøv igjen om et minutt."
+                    )
+                health = bot.get("/healthz")
+                assert health.status == 503 and health.json["database"] == "unreachable"
+                values = {"title": {"value": {"type": "plain_text_input", "value": "Skjema"}}}
+                form = slackreq.view_submission_body(
+                    "decision_modal",
+                    values,
+                    user_id="UKARI",
+                    blocks=[{"type": "input", "block_id": "title"}],
+                )
+                submitted = bot.send(form)
+                assert submitted.status == 200
+                assert submitted.json["response_action"] == "errors"
+                assert "svarer ikke" in submitted.json["errors"]["title"]
+
+                proxy.restore()
+                assert "D-2" in bot.command("/decision", "Etter bruddet dept:RMA").text
+                assert bot.get("/healthz").status == 200
+        finally:
+            through.dispose()
+    with db.session() as session:
+        titles = session.scalars(select(Decision.title).order_by(Decision.number)).all()
+        assert titles == ["Før bruddet", "Etter bruddet"]
+        assert session.scalar(select(func.count(Decision.id))) == 2
