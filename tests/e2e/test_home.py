@@ -17,6 +17,7 @@ from tests.support import slackreq
 
 
 def open_home(bot: Bot, user: str = "UKARI", tab: str = "home") -> None:
+    settle(bot)  # refreshes asked for by earlier commands are done: they find no tab yet
     event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab}
     reply = bot.send(slackreq.event_body(event))
     assert reply.status == 200
