@@ -220,3 +220,13 @@ def format_datetime(dt: datetime, lang: str, tz: ZoneInfo) -> str:
     if lang == "en":
         return f"{EN_DAYS[local.weekday()]} {format_date(local.date(), 'en')} at {local:%H:%M}"
     return f"{NB_DAYS[local.weekday()]} {format_date(local.date(), 'nb')} kl. {local:%H.%M}"
+
+
+def dst_unsafe(at: time, tz: ZoneInfo, start: date | None = None, days: int = 400) -> bool:
+    """Whether ``at`` is skipped or repeated by a DST change in ``tz`` in the coming ``days``."""
+    first = start or date.today()
+    for offset in range(days):
+        moment = datetime.combine(first + timedelta(days=offset), at, tzinfo=tz)
+        if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
+            return True
+    return False

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.dates import dst_unsafe
 from bot.i18n import Lang
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -72,16 +73,6 @@ class OrgConfig:
     @property
     def department_codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.departments)
-
-
-def _touches_dst(at: time, tz: ZoneInfo) -> bool:
-    """Whether the wall-clock time ``at`` is skipped or repeated on some day in ``tz``."""
-    probe = datetime(2026, 1, 1, at.hour, at.minute, tzinfo=tz)
-    for day in range(0, 730, 1):
-        moment = probe + timedelta(days=day)
-        if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
-            return True
-    return False
 
 
 def parse_config_duration(value: str) -> timedelta:
@@ -148,7 +139,8 @@ class _Reader:
                 raise self.fail("organization.coordinators", f"{user!r} is not a Slack user ID")
         digest = self.table(data, "digest")
         weekday, at = self.schedule(self.get(digest, "schedule", "digest.", str, "mon 08:00"))
-        if _touches_dst(at, tz):
+        # two whole years of DST changes, whatever today is
+        if dst_unsafe(at, tz, start=date(2026, 1, 1), days=730):
             raise self.fail(
                 "digest.schedule",
                 f"{at:%H:%M} falls in the hour that daylight saving time skips or repeats in "

@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,6 +19,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.dates import dst_unsafe
 from bot.outbox import Dispatcher, redact
 
 log = logging.getLogger("returbot.scheduler")
@@ -66,16 +67,6 @@ def _guarded(job_id: str, func: Callable[[], object]) -> Callable[[], None]:
 
     run.__name__ = f"run_{job_id.replace('-', '_')}"
     return run
-
-
-def dst_unsafe(at: time, tz: ZoneInfo, start: date | None = None, days: int = 400) -> bool:
-    """Whether ``at`` is skipped or repeated by a DST change in ``tz`` in the coming ``days``."""
-    first = start or date.today()
-    for offset in range(days):
-        moment = datetime.combine(first + timedelta(days=offset), at, tzinfo=tz)
-        if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
-            return True
-    return False
 
 
 def wall_clock_trigger(at: time, tz: ZoneInfo, *, day: str | None = None) -> CronTrigger:
