@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.orgconfig import OrgConfig
 from storage import digest as digest_store
 from storage import home as store
+from storage import issues as issue_store
 from storage.models import Decision, Issue, Meeting
 
 log = logging.getLogger("returbot.home")
@@ -46,7 +47,7 @@ def compose(
     today = now.astimezone(org.timezone).date()
     ordered = [code for code in org.department_codes if code in departments]
     out = Home(user=user, today=today, departments=ordered, lookahead_days=org.lookahead_days)
-    out.mine, out.mine_total = store.mine(session, user, today, MINE)
+    out.mine, out.mine_total = issue_store.listing(session, today=today, user=user, limit=MINE)
     out.waiting, out.waiting_total = store.waiting_for(session, ordered, WAITING)
     ahead = now + timedelta(days=org.lookahead_days)
     out.meetings, out.meetings_total = digest_store.meetings_ahead(session, now, ahead, MEETINGS)

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.common import get_value, keep_first_value
-from storage.issues import PRIORITY_ORDER
 from storage.models import Decision, Issue, IssueDepartment
 
 OPENED = "home:"  # key prefix: the users who have opened the Home tab (value: first time)
-
-
-def mine(session: Session, user: str, today: date, limit: int) -> tuple[list[Issue], int]:
-    """The user's open issues (owned or reported), overdue first, then priority and due date."""
-    condition = and_(Issue.status == "open", or_(Issue.owner == user, Issue.reporter == user))
-    total = session.scalar(select(func.count(Issue.id)).where(condition)) or 0
-    overdue = case((and_(Issue.due.is_not(None), Issue.due < today), 0), else_=1)
-    priority = case(PRIORITY_ORDER, value=Issue.priority, else_=1)
-    stmt = (
-        select(Issue)
-        .where(condition)
-        .order_by(overdue, priority, Issue.due.is_(None), Issue.due, Issue.number.desc())
-        .limit(limit)
-        .options(selectinload(Issue.departments))
-    )
-    return list(session.scalars(stmt)), int(total)
 
 
 def waiting_for(
