@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot import guard
+from bot.i18n import t
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -98,3 +99,10 @@ def user(user_id: str) -> str:
 def quote(text: str) -> str:
     """User text for mrkdwn: safe (no broadcast pings, escaped markup)."""
     return guard.mrkdwn(text)
+
+
+def more(lang: str, shown: int, total: int, command: str) -> list[str]:
+    """``… og 12 til: `/issue list``` when a list shows fewer than it has, else nothing."""
+    if total <= shown:
+        return []
+    return [t(lang, "common.more", count=total - shown, command=command)]

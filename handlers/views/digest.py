@@ -18,6 +18,7 @@ from handlers.views.blocks import (
     divider,
     fields,
     header,
+    more,
     quote,
     sections,
 )
@@ -39,19 +40,13 @@ def _issue_line(issue: Issue) -> str:
     return f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — {_codes(issue)}"
 
 
-def _more(lang: Lang, shown: int, total: int, command: str) -> list[str]:
-    if total <= shown:
-        return []
-    return [t(lang, "digest.more", count=total - shown, command=command)]
-
-
 def _issue_part(
     lang: Lang, key: str, issues: Sequence[Issue], total: int, command: str
 ) -> list[str]:
     if not total:
         return []
     lines = [f"*{t(lang, key, count=total)}*", *(_issue_line(i) for i in issues)]
-    return lines + _more(lang, len(issues), total, command)
+    return lines + more(lang, len(issues), total, command)
 
 
 def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
@@ -74,7 +69,7 @@ def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
     if undepartmented:
         items = " · ".join(f"D-{d.number} {quote(clip(d.title, 80))}" for d in undepartmented)
         lines.append(f"• {items}")
-    return lines + _more(lang, len(digest.decisions), digest.decisions_total, "/decision list")
+    return lines + more(lang, len(digest.decisions), digest.decisions_total, "/decision list")
 
 
 def _waiting(digest: Digest, lang: Lang) -> list[str]:
@@ -87,7 +82,7 @@ def _waiting(digest: Digest, lang: Lang) -> list[str]:
             f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — "
             + t(lang, "digest.waiting_for", codes=codes)
         )
-    return lines + _more(lang, len(digest.waiting), digest.waiting_total, "/issue list")
+    return lines + more(lang, len(digest.waiting), digest.waiting_total, "/issue list")
 
 
 def _meetings(digest: Digest, lang: Lang, tz: ZoneInfo) -> list[str]:
@@ -100,7 +95,7 @@ def _meetings(digest: Digest, lang: Lang, tz: ZoneInfo) -> list[str]:
         "• " + meeting_views.one_line(meeting, lang, tz, agenda)
         for meeting, agenda in digest.meetings
     ]
-    return lines + _more(lang, len(digest.meetings), digest.meetings_total, "/meeting list")
+    return lines + more(lang, len(digest.meetings), digest.meetings_total, "/meeting list")
 
 
 def render(digest: Digest, org: OrgConfig, lang: Lang) -> tuple[str, Blocks]:

@@ -21,6 +21,7 @@ from handlers.views.blocks import (
     context,
     divider,
     header,
+    more,
     quote,
     section,
     sections,
@@ -30,18 +31,12 @@ from storage.models import Issue
 Blocks = list[dict[str, Any]]
 
 
-def _more(lang: Lang, shown: int, total: int, command: str) -> list[str]:
-    if total <= shown:
-        return []
-    return [t(lang, "home.more", count=total - shown, command=command)]
-
-
 def _mine(home: Home, lang: Lang) -> Blocks:
     if not home.mine_total:
         return [section(t(lang, "home.mine_none"))]
     lines = [f"*{t(lang, 'home.mine', count=home.mine_total)}*"]
     lines += ["• " + issue_views.one_line(i, lang, home.today) for i in home.mine]
-    lines += _more(lang, len(home.mine), home.mine_total, "/issue list mine")
+    lines += more(lang, len(home.mine), home.mine_total, "/issue list mine")
     return sections("\n".join(lines))[:3]
 
 
@@ -75,9 +70,9 @@ def _waiting(home: Home, lang: Lang) -> Blocks:
             )
         line = issue_views.one_line(issue, lang, home.today)
         blocks.append(section(line, accessory=accessory, block_id=f"home:ack:{issue.number}"))
-    more = _more(lang, len(home.waiting), home.waiting_total, "/issue list")
-    if more:
-        blocks.append(context(more[0]))
+    rest = more(lang, len(home.waiting), home.waiting_total, "/issue list")
+    if rest:
+        blocks.append(context(rest[0]))
     return blocks
 
 
@@ -89,7 +84,7 @@ def _meetings(home: Home, lang: Lang, org: OrgConfig) -> Blocks:
         "• " + meeting_views.one_line(meeting, lang, org.timezone, agenda)
         for meeting, agenda in home.meetings
     ]
-    lines += _more(lang, len(home.meetings), home.meetings_total, "/meeting list")
+    lines += more(lang, len(home.meetings), home.meetings_total, "/meeting list")
     return sections("\n".join(lines))[:2]
 
 
