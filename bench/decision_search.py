@@ -17,13 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text
 
 from bench.seed import WORDS, percentile, seed_decisions
 from bot import decisions
-from bot.settings import normalise_database_url
 from storage import migrate
 from storage.db import Database
+from tests.support.postgres import empty_postgres
 
 
 def measure(db: Database, queries: int) -> dict[str, float]:
@@ -68,11 +67,7 @@ def main() -> None:
     if not args.pg:
         print("PostgreSQL   skipped (set TEST_DATABASE_URL)")
         return
-    db = Database(normalise_database_url(args.pg))
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(db.engine)
+    db = empty_postgres(args.pg)
     started = time.perf_counter()
     seed_decisions(db, args.rows)
     report("PostgreSQL", args.rows, time.perf_counter() - started, measure(db, args.queries))

@@ -59,6 +59,7 @@ from storage.models import (
     Issue,
     IssueDepartment,
 )
+from tests.support.postgres import empty_postgres
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday, ISO week 2026-W48
 LANG: Lang = "nb"
@@ -388,11 +389,7 @@ def main() -> None:
         url = settings_module.normalise_database_url(args.pg)
 
         def fresh_pg() -> Database:
-            db = Database(url)
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            return db
+            return empty_postgres(url)
 
         run("PostgreSQL", fresh_pg, args)
 

@@ -43,6 +43,7 @@ from storage.db import Database
 from storage.models import Issue
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.postgres import empty_postgres
 
 USER = "UHOME"
 OPEN_ISSUES = 500
@@ -161,11 +162,7 @@ def main() -> None:
             measure(db, slack, args.runs, "SQLite")
             db.dispose()
         if args.pg:
-            db = Database(settings_module.normalise_database_url(args.pg))
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            migrate.upgrade(db.engine)
+            db = empty_postgres(args.pg)
             seed(db, slack, args)
             with db.session() as session:
                 for table, count in (("issues", args.issues), ("meetings", args.meetings)):

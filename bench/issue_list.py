@@ -29,6 +29,7 @@ from storage.db import Database
 from storage.models import Counter, Issue, IssueDepartment
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.postgres import empty_postgres
 
 
 def seed_issues(db: Database, count: int, users: int = 200) -> None:
@@ -116,11 +117,7 @@ def main() -> None:
             measure(db, slack, args.requests, "SQLite")
             db.dispose()
         if args.pg:
-            db = Database(settings_module.normalise_database_url(args.pg))
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            migrate.upgrade(db.engine)
+            db = empty_postgres(args.pg)
             seed_issues(db, args.issues)
             with db.session() as session:
                 session.execute(

@@ -39,6 +39,7 @@ from storage.db import Database
 from storage.models import AgendaItem, Counter, Meeting
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.postgres import empty_postgres
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 COORDINATOR = "UCOORD"
@@ -195,10 +196,7 @@ def main() -> None:
         run(db, "SQLite", args)
         db.dispose()
     if args.pg:
-        db = Database(settings_module.normalise_database_url(args.pg))
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        db = empty_postgres(args.pg)
         run(db, "PostgreSQL", args)
         db.dispose()
 

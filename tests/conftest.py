@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from storage import migrate
 from storage.db import Base, Database
+from tests.support.postgres import empty_postgres
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -39,12 +40,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database() -> Iterator[Database]:
     if not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    url = settings_module.normalise_database_url(PG_URL)
-    db = Database(url)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(db.engine)
+    db = empty_postgres(PG_URL)
     yield db
     db.dispose()
 

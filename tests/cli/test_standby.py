@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from bot import settings as settings_module
-from storage import migrate
-from storage.db import Database
 from tests.cli.test_run import ROOT, free_port
 from tests.conftest import PG_URL
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.postgres import empty_postgres
 
 
 def environment(slack: FakeSlack, database_url: str, port: int) -> dict[str, str]:
@@ -73,12 +70,8 @@ def stop(process: subprocess.Popen[str]) -> str:
 def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(tmp_path: Path) -> None:
     if not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    url = settings_module.normalise_database_url(PG_URL)
-    database = Database(url)
-    with database.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(database.engine)
+    database = empty_postgres(PG_URL)
+    url = database.url
     database.dispose()
     with FakeSlack() as slack:
         ports = free_port(), free_port()
