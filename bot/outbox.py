@@ -4,6 +4,11 @@ A use case queues a message with :func:`enqueue` in the same transaction as the 
 caused it. A :class:`Dispatcher` claims due rows, sends them outside any transaction, and records
 the outcome: sent, retried later with backoff (429, 5xx, time-outs), or failed for good, in which
 case the message's fallback user or the coordinators are told by DM what to fix.
+
+A time-out, a dropped connection or a 5xx leaves it open whether Slack posted the message. Every
+message therefore carries its outbox ID in Slack message metadata, and the attempt after such a
+failure first looks for it in the channel's recent history: found, it is recorded as sent rather
+than posted twice.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
@@ -43,6 +48,10 @@ UPDATE = "chat.update"
 UPLOAD = "files.upload_v2"  # a file (payload extra: filename, content, title); text is its comment
 MAX_BLOCKS = 50
 BACKOFF_CAP = 300.0
+METADATA_TYPE = "returbot_outbox"
+# how far before an unanswered attempt to look for its message (the client's time-out, clock skew)
+LOOKBACK = timedelta(minutes=5)
+HISTORY_PAGES = 5
 # Slack says these are its own trouble: try again later, like a 5xx.
 TRANSIENT_ERRORS = frozenset(
     {"fatal_error", "internal_error", "service_unavailable", "request_timeout"}
@@ -178,6 +187,8 @@ class _Claimed:
     target: str
     payload: dict[str, Any]
     to_user: bool = False
+    queued_at: datetime | None = None
+    unsure_since: datetime | None = None  # an earlier attempt may have posted it
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,7 @@ class _Outcome:
     retry_after: float = 0.0
     ts: str | None = None
     channel: str | None = None
+    unsure: bool = False  # no answer came back: Slack may have posted the message all the same
 
 
 def _default_worker() -> str:
@@ -213,7 +225,8 @@ def _classify(response: SlackResponse) -> _Outcome:
     if status == 429 or code in RATE_LIMITED:
         return _Outcome("rate_limited", code or "ratelimited", _retry_after(response.headers))
     if status >= 500 or status == 408:
-        return _Outcome("transient", f"http_{status}" + (f": {code}" if code else ""))
+        error = f"http_{status}" + (f": {code}" if code else "")
+        return _Outcome("transient", error, unsure=True)
     if code in TRANSIENT_ERRORS or code in AUTH_ERRORS:
         return _Outcome("transient", code)
     return _Outcome("refused", code or (f"http_{status}" if status != 200 else "unknown_error"))
@@ -246,6 +259,12 @@ def _fix(lang: str, error: str, is_user: bool, attempts: int, gave_up: bool) -> 
     return t(lang, "outbox.fix_message")
 
 
+def _marker(row: _Claimed) -> dict[str, Any]:
+    """What identifies a message as this outbox row's in Slack (the time tells databases apart)."""
+    queued = row.queued_at.isoformat() if row.queued_at else ""
+    return {"outbox_id": row.id, "queued_at": queued}
+
+
 def _excerpt(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -268,6 +287,21 @@ class Dispatcher:
     _wake: threading.Event = field(
         default_factory=threading.Event, init=False, repr=False, compare=False
     )
+    _slack: WebClient = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # ``client`` without the SDK's quick retry of a dropped connection: that retry would
+        # post again a message Slack may have posted; the dispatcher looks before it retries
+        self._slack = WebClient(
+            token=self.client.token,
+            base_url=self.client.base_url,
+            timeout=self.client.timeout,
+            ssl=self.client.ssl,
+            proxy=self.client.proxy,
+            headers=self.client.headers,
+            logger=self.client.logger,
+            retry_handlers=[],
+        )
 
     def wake(self) -> None:
         """Ask the dispatch loop for a run now (call it after the transaction has committed)."""
@@ -328,6 +362,8 @@ class Dispatcher:
                     target=str(r.channel or r.user),
                     payload=self._compose(session, r),
                     to_user=r.channel is None,
+                    queued_at=r.created_at,
+                    unsure_since=r.unsure_since,
                 )
                 for r in rows
             ]
@@ -351,11 +387,19 @@ class Dispatcher:
         blocks = payload.get("blocks")
         try:
             if row.method == POST:
-                response = self.client.chat_postMessage(
-                    channel=row.target, text=text, blocks=blocks, unfurl_links=False
+                if row.unsure_since is not None:
+                    found = self._find_posted(row)
+                    if found is not None:
+                        return found
+                response = self._slack.chat_postMessage(
+                    channel=row.target,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    metadata={"event_type": METADATA_TYPE, "event_payload": _marker(row)},
                 )
             elif row.method == UPDATE:
-                response = self.client.chat_update(
+                response = self._slack.chat_update(
                     channel=row.target, ts=str(payload["ts"]), text=text, blocks=blocks
                 )
             elif row.method == UPLOAD:
@@ -363,29 +407,73 @@ class Dispatcher:
             else:
                 args: dict[str, Any] = {"channel": row.target, "text": text}
                 args.update({k: payload[k] for k in ("blocks", "ts") if payload.get(k)})
-                response = self.client.api_call(row.method, json=args)
+                response = self._slack.api_call(row.method, json=args)
                 if response.status_code != 200 or not response.get("ok"):
                     return _classify(response)
         except SlackApiError as error:
             return _classify(error.response)
         except (OSError, http.client.HTTPException) as error:
-            return _Outcome("transient", _describe(error))
+            return _Outcome("transient", _describe(error), unsure=True)
         except Exception as error:
             # an unexpected fault is retried and, if it persists, reported: never a silent loss
             log.warning("outbox #%d: unexpected %s while sending", row.id, type(error).__name__)
-            return _Outcome("transient", f"unexpected: {type(error).__name__}")
+            return _Outcome("transient", f"unexpected: {type(error).__name__}", unsure=True)
         log.debug("outbox #%d (%s) sent to %s", row.id, row.kind, row.target)
         return _Outcome(
             "sent", ts=response.get("ts"), channel=response.get("channel") or row.target
         )
+
+    def _find_posted(self, row: _Claimed) -> _Outcome | None:
+        """The message of an unanswered attempt if Slack posted it after all; None if it did
+        not (post it now); a retry outcome if Slack cannot be asked right now."""
+        assert row.unsure_since is not None
+        marker = _marker(row)
+        try:
+            channel = row.target
+            if row.to_user:
+                opened = self._slack.conversations_open(users=row.target)
+                channel = str(opened["channel"]["id"])
+            oldest = f"{(row.unsure_since - LOOKBACK).timestamp():.6f}"
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                page = self._slack.conversations_history(
+                    channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
+                    cursor=cursor,
+                )  # fmt: skip
+                for message in page.get("messages") or []:
+                    metadata = message.get("metadata") or {}
+                    if (
+                        metadata.get("event_type") == METADATA_TYPE
+                        and metadata.get("event_payload") == marker
+                    ):
+                        log.info("outbox #%d had reached Slack after all: not sent again", row.id)
+                        return _Outcome("sent", ts=message.get("ts"), channel=channel)
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None:
+                    break
+            return None
+        except SlackApiError as error:
+            outcome = _classify(error.response)
+            if outcome.result == "refused":
+                # e.g. missing_scope (channels:history, groups:history, im:history): a duplicate
+                # cannot be ruled out, but a message is never held back for it
+                log.warning(
+                    "outbox #%d: could not look for an unanswered attempt (%s); sending again",
+                    row.id,
+                    outcome.error,
+                )
+                return None
+            return replace(outcome, unsure=True)
+        except (OSError, http.client.HTTPException) as error:
+            return _Outcome("transient", _describe(error), unsure=True)
 
     def _upload(self, row: _Claimed, comment: str) -> SlackResponse:
         extra = row.payload.get("extra") or {}
         channel = row.target
         if row.to_user:
             # a file for a person goes to the bot's DM with them
-            channel = str(self.client.conversations_open(users=row.target)["channel"]["id"])
-        response: SlackResponse = self.client.files_upload_v2(
+            channel = str(self._slack.conversations_open(users=row.target)["channel"]["id"])
+        response: SlackResponse = self._slack.files_upload_v2(
             channel=channel,
             content=str(extra["content"]),
             filename=str(extra["filename"]),
@@ -437,6 +525,8 @@ class Dispatcher:
             return "skipped"
         row.attempts += 1
         row.last_error = outcome.error[:500]
+        if outcome.unsure and row.method == POST and row.unsure_since is None:
+            row.unsure_since = now
         row.claimed_by = row.claimed_until = None
         if outcome.result == "rate_limited":
             row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)

@@ -257,6 +257,9 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # set when an attempt may have reached Slack though no answer came back (a time-out, a
+    # dropped connection, a 5xx): the next attempt first looks for the message in the channel
+    unsure_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result_ts: Mapped[str | None] = mapped_column(String(32))
     result_channel: Mapped[str | None] = mapped_column(String(USER))

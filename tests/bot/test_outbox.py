@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -239,12 +240,16 @@ def test_server_errors_are_retried_with_backoff(
 def test_a_dropped_connection_is_retried(
     db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
 ) -> None:
-    queue(db, clock, text="Still here")
-    # twice: the SDK retries a dropped connection once by itself
-    slack.fail_next("chat.postMessage", reset_connection=True, times=2)
+    row_id = queue(db, clock, text="Still here")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", reset_connection=True)
     assert dispatcher.run_once() == DispatchReport(retried=1)
+    # no quick retry by the SDK on the dispatcher's behalf: it would not look first
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert get(db, row_id).unsure_since == clock.now()
     drain(dispatcher, clock, rounds=3)
     assert texts(slack, "CNET") == ["Still here"]
+    assert len(slack.calls_to("conversations.history")) == 1  # looked, found nothing, posted
 
 
 def test_a_time_out_is_retried(
@@ -257,6 +262,96 @@ def test_a_time_out_is_retried(
     assert get(db, row_id).last_error == "timeout"
     drain(dispatcher, clock, rounds=3)
     assert texts(slack, "CNET") == ["Slow Slack"]
+
+
+@pytest.fixture
+def real_clock() -> ManualClock:
+    # Slack's ts is the real time of posting, so the look-back starts from the real time too
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+def test_a_time_out_after_slack_posted_is_not_posted_twice(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    row_id = queue(db, real_clock, text="Once only")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", delay=1.5)  # Slack posts it; the answer comes too late
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    assert get(db, row_id).last_error == "timeout"
+    slack.wait_for("chat.postMessage")
+    time.sleep(0.7)  # the slow answer has now been given, to nobody
+    (posted,) = slack.posted("CNET")
+    drain(dispatcher, real_clock, rounds=3)
+    assert texts(slack, "CNET") == ["Once only"]
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    row = get(db, row_id)
+    assert row.status == "sent" and row.result_ts == posted.get("_ts")
+    assert row.result_channel == "CNET"
+
+
+def test_a_direct_message_that_timed_out_is_looked_for_in_the_dm(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    row_id = queue(db, real_clock, text="Your issue", user="UKARI")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", delay=1.5)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    time.sleep(0.7)
+    drain(dispatcher, real_clock, rounds=3)
+    assert texts(slack, "UKARI") == ["Your issue"]
+    (opened,) = slack.calls_to("conversations.open")
+    (looked,) = slack.calls_to("conversations.history")
+    assert opened.params["users"] == "UKARI" and looked.params["channel"] == "DKARI"
+    assert get(db, row_id).status == "sent"
+
+
+def test_a_5xx_that_posted_nothing_is_posted_after_looking(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    queue(db, real_clock, text="After a 502")
+    slack.fail_next("chat.postMessage", status=502)
+    drain(dispatcher, real_clock, rounds=3)
+    assert texts(slack, "CNET") == ["After a 502"]
+    assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_a_429_while_looking_keeps_looking_before_posting(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    row_id = queue(db, real_clock, text="Patient")
+    assert row_id is not None
+    slack.fail_next("chat.postMessage", delay=1.5)
+    slack.fail_next("conversations.history", status=429, retry_after=3)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    time.sleep(0.7)
+    real_clock.advance(minutes=6)
+    assert dispatcher.run_once() == DispatchReport(retried=1)  # the look was rate limited
+    row = get(db, row_id)
+    assert row.status == "pending" and row.last_error == "ratelimited"
+    assert row.unsure_since is not None
+    drain(dispatcher, real_clock, rounds=2)
+    assert texts(slack, "CNET") == ["Patient"]
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_without_the_history_scope_the_message_is_sent_again_rather_than_held(
+    db: Database,
+    slack: FakeSlack,
+    client: WebClient,
+    real_clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    queue(db, real_clock, text="Unsure")
+    slack.fail_next("chat.postMessage", status=500)
+    slack.fail_next("conversations.history", error="missing_scope")
+    drain(dispatcher, real_clock, rounds=3)
+    assert texts(slack, "CNET") == ["Unsure"]
+    assert "could not look for an unanswered attempt (missing_scope)" in caplog.text
 
 
 def test_giving_up_after_max_attempts_tells_the_coordinators(

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-JSON_FIELDS = ("blocks", "view", "attachments", "files")
+JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 CHANNEL_METHODS = {
     "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete",
     "files.completeUploadExternal",
@@ -54,7 +54,8 @@ class FakeSlack:
         self._channel_errors: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
         self._latency = 0.0
-        self._ts = itertools.count(100)
+        self._last_ts = 0.0
+        self._history: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ids = itertools.count(1)
         fake = self
 
@@ -109,6 +110,12 @@ class FakeSlack:
                 self._faults[method].append(
                     Fault(status, error, retry_after, delay, reset_connection)
                 )
+
+    def _next_ts(self) -> str:
+        """A message ts as Slack makes them: the time of posting, unique in the workspace."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def set_latency(self, seconds: float) -> None:
         self._latency = seconds
@@ -193,6 +200,8 @@ class FakeSlack:
         data = self._answer(method, params)
         if data.get("ok"):
             params["_ok"] = True
+            if "ts" in data:
+                params["_ts"] = data["ts"]
         self._reply(request, 200, data)
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -207,12 +216,19 @@ class FakeSlack:
         if method == "chat.postMessage":
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]
-            ts = f"1700000000.{next(self._ts):06d}"
-            return ok | {"channel": channel, "ts": ts, "message": {"text": p.get("text"), "ts": ts}}
+            ts = self._next_ts()
+            message = {"type": "message", "text": p.get("text"), "ts": ts, "bot_id": "BBOT"}
+            if isinstance(p.get("metadata"), dict):
+                message["metadata"] = p["metadata"]
+            with self._lock:
+                self._history[channel].append(message)
+            return ok | {"channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             return ok | {"channel": channel, "ts": p.get("ts"), "text": p.get("text")}
         if method == "chat.postEphemeral":
-            return ok | {"message_ts": f"1700000000.{next(self._ts):06d}"}
+            return ok | {"message_ts": self._next_ts()}
+        if method == "conversations.history":
+            return ok | self._history_page(channel, p)
         if method == "chat.delete":
             return ok | {"channel": channel, "ts": p.get("ts")}
         if method == "chat.getPermalink":
@@ -251,6 +267,24 @@ class FakeSlack:
             files = p.get("files") if isinstance(p.get("files"), list) else []
             return ok | {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _history_page(self, channel: str, p: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, after ``oldest``, ``limit`` a page; metadata only when asked for."""
+        oldest = float(p.get("oldest") or 0)
+        with self._lock:
+            found = [m for m in reversed(self._history[channel]) if float(m["ts"]) > oldest]
+        start = int(p.get("cursor") or 0)
+        limit = int(p.get("limit") or 100)
+        page = [dict(m) for m in found[start : start + limit]]
+        if str(p.get("include_all_metadata")).lower() not in ("1", "true"):
+            for message in page:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _reply(
         self,
