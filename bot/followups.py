@@ -1,7 +1,9 @@
 """Issue follow-up (SPEC §5): acknowledgement reminders, due and overdue reminders, nudges.
 
-One sweep, run by the scheduler every minute, queues what has fallen due. Each reminder has a
-dedupe key, so it is queued once however often the sweep runs, across restarts and processes.
+One sweep, run by the scheduler every 10 seconds (so a reminder goes out within 15 seconds of its
+moment, SPEC §5), queues what has fallen due. Each reminder has a dedupe key, so it is queued once
+however often the sweep runs, across restarts and processes. Every query leaves out what was
+queued already, so a batch limit never keeps the same rows coming back.
 """
 
 from __future__ import annotations
@@ -100,9 +102,17 @@ def _due_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
 
 
 def _stale_nudges(session: Session, org: OrgConfig, now: datetime) -> int:
+    # nudged for this silence already: a nudge queued since the issue's last activity
+    nudged = exists().where(
+        OutboxMessage.ref_kind == "issue",
+        OutboxMessage.ref_id == Issue.id,
+        OutboxMessage.kind == STALE,
+        OutboxMessage.due_at > Issue.last_activity_at,
+    )
     stmt = (
         select(Issue)
-        .where(Issue.status == "open", Issue.last_activity_at <= now - org.stale_after)
+        .where(Issue.status == "open", Issue.last_activity_at <= now - org.stale_after, ~nudged)
+        .order_by(Issue.last_activity_at, Issue.id)
         .limit(BATCH)
     )
     queued = 0

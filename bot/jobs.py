@@ -13,6 +13,7 @@ FOLLOWUPS = "issue-followups"
 MEETINGS = "meeting-automation"
 DIGEST = "weekly-digest"
 DIGEST_CATCH_UP = "weekly-digest-catch-up"
+FOLLOWUP_EVERY = 10  # seconds
 
 
 def run_followups(rt: Runtime) -> int:
@@ -48,10 +49,12 @@ def run_digest(rt: Runtime) -> bool:
 def standard_jobs(rt: Runtime) -> list[Job]:
     """The jobs a scheduler process runs."""
     return [
+        # often enough that a follow-up goes out within 15 s of its moment (SPEC §5)
         Job(
             FOLLOWUPS,
             lambda: run_followups(rt),
-            IntervalTrigger(minutes=1, timezone=rt.org.timezone),
+            IntervalTrigger(seconds=FOLLOWUP_EVERY, timezone=rt.org.timezone),
+            misfire_grace_time=FOLLOWUP_EVERY,
         ),
         Job(
             MEETINGS,

@@ -37,7 +37,7 @@ class Status:
 
 
 def beat(session: Session, now: datetime) -> None:
-    """Record that the scheduler is alive (its jobs call this every minute)."""
+    """Record that the scheduler is alive (the follow-up job calls this every 10 seconds)."""
     common.set_value(session, HEARTBEAT, now.isoformat())
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot import followups
 from bot.jobs import run_followups
 from tests.blockcheck import assert_valid_blocks
 from tests.conftest import COORDINATOR
@@ -63,6 +66,19 @@ def test_stale_issue_nudges_the_owner_again_only_after_new_silence(bot: Bot) -> 
     assert sweep(bot) == 0
     bot.clock.advance(days=1, minutes=1)
     assert sweep(bot) == 1
+
+
+def test_more_stale_issues_than_one_batch_are_all_nudged(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(followups, "BATCH", 2)
+    for n in range(5):
+        bot.command("/issue", f"Stille sak nummer {n} dept:RMA", user="UOLA")
+    bot.clock.advance(days=14, minutes=1)
+    assert [sweep(bot) for _ in range(4)] == [2, 2, 1, 0]
+    texts = [p["text"] for p in bot.slack.posted("UOLA")]
+    for number in range(1, 6):
+        assert len([t for t in texts if f"I-{number}" in t]) == 1, texts
 
 
 def test_closed_issues_are_left_alone(bot: Bot) -> None:
