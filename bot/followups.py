@@ -1,20 +1,23 @@
 """Issue follow-up (SPEC §5): acknowledgement reminders, due and overdue reminders, nudges.
 
 One sweep, run by the scheduler every 10 seconds (so a reminder goes out within 15 seconds of its
-moment, SPEC §5), queues what has fallen due. Each reminder has a dedupe key, so it is queued once
-however often the sweep runs, across restarts and processes. Every query leaves out what was
-queued already, so a batch limit never keeps the same rows coming back.
+moment, SPEC §5), queues what has fallen due. Acknowledgement reminders, whose moment is exact,
+are queued up to a minute ahead with that moment as their due time, and withdrawn if the
+department acknowledges or the issue is closed before it. Each reminder has a dedupe key, so it
+is queued once however often the sweep runs, across restarts and processes. Every query leaves
+out what was queued already, so a batch limit never keeps the same rows coming back.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import bindings, outbox
 from bot.orgconfig import OrgConfig
+from storage import outbox as outbox_store
 from storage.models import Issue, IssueDepartment, OutboxMessage
 
 ACK_REMINDER = "issue_ack_reminder"
@@ -24,6 +27,7 @@ STALE = "issue_stale"
 # a due date is a day; reminders about it go out in working hours, not at midnight
 DUE_TIME = time(9, 0)
 BATCH = 500
+LOOKAHEAD = timedelta(minutes=1)
 
 
 def _not_queued(key: ColumnElement[str]) -> ColumnElement[bool]:
@@ -42,27 +46,48 @@ def sweep(session: Session, org: OrgConfig, now: datetime) -> int:
 def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
     key = literal("ackrem:") + cast(Issue.id, String) + literal(":") + IssueDepartment.department
     stmt = (
-        select(IssueDepartment.issue_id, IssueDepartment.department, Issue.number)
+        select(IssueDepartment.issue_id, IssueDepartment.department, Issue.number, Issue.created_at)
         .join(Issue, Issue.id == IssueDepartment.issue_id)
         .where(
             Issue.status == "open",
             IssueDepartment.acked_by.is_(None),
-            Issue.created_at <= now - org.ack_within,
+            Issue.created_at <= now + LOOKAHEAD - org.ack_within,
             _not_queued(key),
         )
         .limit(BATCH)
     )
     bound = bindings.current(session, org)
     queued = 0
-    for issue_id, code, number in session.execute(stmt).all():
+    for issue_id, code, number, created_at in session.execute(stmt).all():
         channel = bound.get(f"dept:{code}")
         if not channel:
             continue  # the coordinators were told to bind it when the issue was registered
         queued += _queue(
-            session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", now, issue_id,
+            session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", created_at + org.ack_within,
+            issue_id,
             channel=channel, extra={"department": code}, text=f"I-{number}",
         )  # fmt: skip
     return queued
+
+
+def withdraw_ack_reminders(session: Session, issue_id: int, code: str | None = None) -> int:
+    """Withdraw the issue's pending acknowledgement reminders (one department's, or all of
+    them); their keys are freed, so a reopened issue's departments are reminded again."""
+    conditions = [
+        OutboxMessage.status == outbox_store.PENDING,
+        OutboxMessage.ref_kind == "issue",
+        OutboxMessage.ref_id == issue_id,
+        OutboxMessage.kind == ACK_REMINDER,
+    ]
+    if code is not None:
+        conditions.append(OutboxMessage.dedupe_key == f"ackrem:{issue_id}:{code}")
+    stmt = (
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(status=outbox_store.CANCELLED, dedupe_key=None, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def _due_moment(due: date, org: OrgConfig) -> datetime:
@@ -129,7 +154,7 @@ def _queue(
     session: Session,
     kind: str,
     key: str,
-    now: datetime,
+    due_at: datetime,
     issue_id: int,
     *,
     text: str,
@@ -138,7 +163,7 @@ def _queue(
     extra: dict[str, str] | None = None,
 ) -> int:
     row = outbox.enqueue(
-        session, kind=kind, text=text, channel=channel, user=user, due_at=now,
+        session, kind=kind, text=text, channel=channel, user=user, due_at=due_at,
         dedupe_key=key, ref_kind="issue", ref_id=issue_id, extra=extra,
     )  # fmt: skip
     return 0 if row is None else 1

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, guard, outbox
+from bot import bindings, departments, followups, guard, outbox
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
 from bot.errors import UserError
@@ -234,6 +234,7 @@ def close(
     if text.strip():
         add_note(session, actor, number, text, now)
     issue.status = "closed"
+    followups.withdraw_ack_reminders(session, issue.id)
     issue.closed_at = now
     issue.closed_by = actor.user_id
     issue.last_activity_at = now
@@ -271,6 +272,7 @@ def acknowledge(
     if row.acked_by:
         raise UserError("issue.already_acked", ref=ref(issue), code=wanted, by=row.acked_by)
     row.acked_by, row.acked_at = actor.user_id, now
+    followups.withdraw_ack_reminders(session, issue.id, wanted)
     _audit(session, actor, issue, "acknowledged", {"department": wanted}, now)
     refresh_notices(session, issue, now)
     return issue, row

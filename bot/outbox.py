@@ -281,8 +281,9 @@ class Dispatcher:
     lang: str
     worker: str = field(default_factory=_default_worker)
     lease: timedelta = timedelta(seconds=60)
-    batch: int = 50
+    batch: int = 10  # small claims spread a burst over every worker
     max_attempts: int = 12
+    slow_call: float = 2.0  # seconds; a call this slow hands the rest of its batch to others
     tz: tzinfo = UTC  # the day an alert is deduplicated on
     _wake: threading.Event = field(
         default_factory=threading.Event, init=False, repr=False, compare=False
@@ -332,18 +333,23 @@ class Dispatcher:
         deadline = time.monotonic() + self.lease.total_seconds() / 2
         blocked: dict[str, datetime] = {}
         counts = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0}
+        slow = False
         for index, row in enumerate(claimed):
-            if time.monotonic() > deadline:
+            if slow or time.monotonic() > deadline:
+                # after a slow answer the rest go to the other workers rather than wait behind it
                 rest = [r.id for r in claimed[index:]]
                 with self.db.session() as session:
                     store.release(session, rest, self.worker)
                 counts["deferred"] += len(rest)
+                self.wake()
                 break
             if row.target in blocked:
                 self._postpone(row, blocked[row.target])
                 counts["deferred"] += 1
                 continue
+            started = time.monotonic()
             outcome = self._send(row)
+            slow = time.monotonic() - started > self.slow_call
             result = self._record(row, outcome)
             if outcome.result == "rate_limited":
                 blocked[row.target] = self.clock.now() + timedelta(seconds=outcome.retry_after)

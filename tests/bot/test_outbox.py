@@ -354,6 +354,19 @@ def test_without_the_history_scope_the_message_is_sent_again_rather_than_held(
     assert "could not look for an unanswered attempt (missing_scope)" in caplog.text
 
 
+def test_after_a_slow_answer_the_rest_of_the_batch_goes_to_other_workers(
+    db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    slow = make_dispatcher(db, client, clock, slow_call=0.3, worker="slow")
+    other = make_dispatcher(db, client, clock, worker="other")
+    ids = [queue(db, clock, text=f"Message {n}") for n in range(3)]
+    slack.fail_next("chat.postMessage", delay=0.5)  # answered, but slowly
+    assert slow.run_once() == DispatchReport(sent=1, deferred=2)
+    assert [get(db, row_id or 0).claimed_by for row_id in ids[1:]] == [None, None]
+    assert other.run_once() == DispatchReport(sent=2)
+    assert texts(slack, "CNET") == ["Message 0", "Message 1", "Message 2"]
+
+
 def test_giving_up_after_max_attempts_tells_the_coordinators(
     db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
 ) -> None:

@@ -36,6 +36,38 @@ def test_unacknowledged_department_is_reminded_once(bot: Bot) -> None:
     assert sweep(bot) == 0
 
 
+def reminders_in(bot: Bot, channel: str) -> list[str]:
+    return [p["text"] for p in bot.slack.posted(channel) if "Påminnelse" in p["text"]]
+
+
+def test_the_ack_reminder_is_queued_ahead_and_goes_out_at_its_moment(bot: Bot) -> None:
+    bot.command("/returbot", "channel RMA", user=COORDINATOR, channel="CRMA")
+    bot.command("/issue", "Presis påminnelse dept:RMA", user="UOLA")
+    bot.clock.advance(days=2, seconds=-30)
+    assert sweep(bot) == 1  # queued half a minute ahead, due at the moment itself
+    assert reminders_in(bot, "CRMA") == []
+    bot.clock.advance(seconds=30)
+    bot.deliver()
+    assert len(reminders_in(bot, "CRMA")) == 1
+
+
+def test_an_ack_or_a_close_before_the_moment_withdraws_the_queued_reminder(bot: Bot) -> None:
+    bot.command("/returbot", "channel RMA", user=COORDINATOR, channel="CRMA")
+    bot.command("/returbot", "channel PU", user=COORDINATOR, channel="CPU")
+    bot.command("/issue", "Trukket tilbake dept:RMA,PU", user="UOLA")
+    bot.clock.advance(days=2, seconds=-30)
+    assert sweep(bot) == 2
+    bot.command("/issue", "ack I-1 dept:PU", user="UPER", channel="CPU")
+    bot.command("/issue", "close I-1", user="UOLA")
+    bot.clock.advance(minutes=5)
+    assert sweep(bot) == 0
+    assert reminders_in(bot, "CRMA") == reminders_in(bot, "CPU") == []
+    # reopened, RMA has still not acknowledged: it is reminded, PU is not
+    bot.command("/issue", "reopen I-1", user="UOLA")
+    assert sweep(bot) == 1
+    assert len(reminders_in(bot, "CRMA")) == 1 and reminders_in(bot, "CPU") == []
+
+
 def test_owner_is_reminded_before_the_due_date_and_when_overdue(bot: Bot) -> None:
     # now is Wednesday 25 November 10:30 in Oslo; due Friday; reminder 1d before, at 09:00
     bot.command("/issue", "Frist dept:RMA due:27.11.2026", user="UOLA")

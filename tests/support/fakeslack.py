@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import random
 import socket
 import threading
 import time
@@ -41,6 +42,7 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     reset_connection: bool = False
+    after: bool = False  # do the work (post the message), then fail: Slack's answer is lost
 
 
 class FakeSlack:
@@ -54,6 +56,8 @@ class FakeSlack:
         self._channel_errors: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
         self._latency = 0.0
+        self._chaos: tuple[frozenset[str], float, tuple[Fault, ...], random.Random] | None = None
+        self.chaos_log: list[tuple[str, Fault]] = []
         self._last_ts = 0.0
         self._history: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ids = itertools.count(1)
@@ -104,12 +108,22 @@ class FakeSlack:
         times: int = 1,
         delay: float = 0.0,
         reset_connection: bool = False,
+        after: bool = False,
     ) -> None:
         with self._lock:
             for _ in range(times):
                 self._faults[method].append(
-                    Fault(status, error, retry_after, delay, reset_connection)
+                    Fault(status, error, retry_after, delay, reset_connection, after)
                 )
+
+    def chaos(self, methods: set[str], rate: float, faults: list[Fault], *, seed: int = 1) -> None:
+        """From now on a ``rate`` share of calls to ``methods`` fails with one of ``faults``."""
+        with self._lock:
+            self._chaos = (frozenset(methods), rate, tuple(faults), random.Random(seed))
+
+    def calm(self) -> None:
+        with self._lock:
+            self._chaos = None
 
     def _next_ts(self) -> str:
         """A message ts as Slack makes them: the time of posting, unique in the workspace."""
@@ -170,18 +184,18 @@ class FakeSlack:
             self.calls.append(call)
             queue = self._faults.get(method) or self._faults.get("*")
             fault = queue.popleft() if queue else None
+            if fault is None and self._chaos is not None:
+                methods, rate, faults, rng = self._chaos
+                if method in methods and rng.random() < rate:
+                    fault = rng.choice(faults)
+                    self.chaos_log.append((method, fault))
         if self._latency:
             time.sleep(self._latency)
-        if fault is not None:
+        if fault is not None and not fault.after:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.reset_connection:
-                request.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                )
-                request.connection.close()
-                request.close_connection = True
-                return
+                return self._reset(request)
             if fault.status == 429:
                 headers = {"Retry-After": str(fault.retry_after or 1)}
                 return self._reply(request, 429, {"ok": False, "error": "ratelimited"}, headers)
@@ -202,6 +216,13 @@ class FakeSlack:
             params["_ok"] = True
             if "ts" in data:
                 params["_ts"] = data["ts"]
+        if fault is not None and fault.after:
+            if fault.delay:
+                time.sleep(fault.delay)  # the caller has given up waiting by now
+            if fault.reset_connection:
+                return self._reset(request)
+            if fault.status >= 500:
+                return self._reply(request, fault.status, {"ok": False, "error": "internal_error"})
         self._reply(request, 200, data)
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -286,6 +307,13 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _reset(self, request: BaseHTTPRequestHandler) -> None:
+        request.connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
+        request.connection.close()
+        request.close_connection = True
+
     def _reply(
         self,
         request: BaseHTTPRequestHandler,
@@ -294,6 +322,16 @@ class FakeSlack:
         headers: dict[str, str] | None = None,
     ) -> None:
         payload = json.dumps(data).encode()
+        with contextlib.suppress(OSError):  # the caller gave up waiting (a time-out fault)
+            self._send(request, status, payload, headers)
+
+    def _send(
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str] | None,
+    ) -> None:
         request.send_response(status)
         request.send_header("Content-Type", "application/json; charset=utf-8")
         request.send_header("Content-Length", str(len(payload)))
