@@ -152,6 +152,7 @@ def _require_schema(database: Database) -> None:
 
 def _runtime(settings: Settings, client: WebClient) -> tuple[Runtime, Dispatcher]:
     """The database (schema checked), the runtime and the outbox dispatcher of one process."""
+    from bot import outbox
     from bot.outbox import Dispatcher
     from bot.runtime import Runtime
     from storage.db import Database
@@ -167,7 +168,8 @@ def _runtime(settings: Settings, client: WebClient) -> tuple[Runtime, Dispatcher
         lang=settings.org.language,
         tz=settings.org.timezone,
     )
-    rt.wake_outbox = dispatcher.wake
+    # a transaction that queued a message wakes one dispatch worker once it has committed
+    outbox.wake_after_commit(database.factory, dispatcher.wake)
     return rt, dispatcher
 
 

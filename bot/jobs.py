@@ -17,12 +17,10 @@ FOLLOWUP_EVERY = 10  # seconds
 
 
 def run_followups(rt: Runtime) -> int:
-    """Queue the issue follow-ups that are due now; wakes the outbox if any were queued."""
+    """Queue the issue follow-ups that are due now (the commit wakes the outbox if any were)."""
     with rt.db.session() as session:
         queued = followups.sweep(session, rt.org, rt.clock.now())
         status.beat(session, rt.clock.now())
-    if queued:
-        rt.wake_outbox()
     return queued
 
 
@@ -32,17 +30,13 @@ def run_meetings(rt: Runtime) -> int:
     with rt.db.session() as session:
         meetings.extend_series(session, rt.org, now)
     with rt.db.session() as session:
-        queued = meeting_reminders.sweep(session, rt.org, now)
-    if queued:
-        rt.wake_outbox()
-    return queued
+        return meeting_reminders.sweep(session, rt.org, now)
 
 
 def run_digest(rt: Runtime) -> bool:
     """Post this week's scheduled digest if it is owed (at its slot, or late after downtime)."""
     with rt.db.session() as session:
         run = digest.post_scheduled(session, rt.org, rt.clock.now())
-    rt.wake_outbox()
     return run is not None
 
 

@@ -31,8 +31,9 @@ from typing import Any, Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import Clock
 from bot.i18n import t
@@ -52,6 +53,8 @@ METADATA_TYPE = "returbot_outbox"
 # how far before an unanswered attempt to look for its message (the client's time-out, clock skew)
 LOOKBACK = timedelta(minutes=5)
 HISTORY_PAGES = 5
+MAX_PENDING_WAKES = 8
+QUEUED = "returbot.outbox_queued"  # session.info: this transaction queued a message
 # Slack says these are its own trouble: try again later, like a 5xx.
 TRANSIENT_ERRORS = frozenset(
     {"fatal_error", "internal_error", "service_unavailable", "request_timeout"}
@@ -151,6 +154,7 @@ def enqueue(
     )
     if dedupe_key is None:
         store.add(session, row)
+        session.info[QUEUED] = True
         return row
     if store.exists_key(session, dedupe_key):
         return None
@@ -161,7 +165,22 @@ def enqueue(
             store.add(session, row)
     except IntegrityError:
         return None
+    session.info[QUEUED] = True
     return row
+
+
+def wake_after_commit(factory: sessionmaker[Session], wake: Callable[[], None]) -> None:
+    """Call ``wake`` after every commit of a session that queued a message, and only then."""
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(QUEUED, False):
+            wake()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(QUEUED, None)
+
+    event.listen(factory, "after_commit", after_commit)
+    event.listen(factory, "after_rollback", after_rollback)
 
 
 @dataclass(frozen=True)
@@ -285,9 +304,12 @@ class Dispatcher:
     max_attempts: int = 12
     slow_call: float = 2.0  # seconds; a call this slow hands the rest of its batch to others
     tz: tzinfo = UTC  # the day an alert is deduplicated on
-    _wake: threading.Event = field(
-        default_factory=threading.Event, init=False, repr=False, compare=False
+    # wake-ups not yet taken by a worker: each wakes one worker, not all of them (eight
+    # workers each asking the database after every command cost more than the command)
+    _signal: threading.Condition = field(
+        default_factory=threading.Condition, init=False, repr=False, compare=False
     )
+    _wakes: int = field(default=0, init=False, repr=False, compare=False)
     _slack: WebClient = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -305,13 +327,14 @@ class Dispatcher:
         )
 
     def wake(self) -> None:
-        """Ask the dispatch loop for a run now (call it after the transaction has committed)."""
-        self._wake.set()
+        """Ask one dispatch worker for a run now (call it after the transaction has committed)."""
+        with self._signal:
+            self._wakes = min(self._wakes + 1, MAX_PENDING_WAKES)
+            self._signal.notify()
 
     def loop(self, stop: threading.Event, interval: float = 2.0) -> None:
-        """Run until ``stop`` is set: whenever woken, and every ``interval`` seconds."""
+        """Run until ``stop`` is set: when woken, and every ``interval`` seconds."""
         while not stop.is_set():
-            self._wake.clear()
             try:
                 report = self.run_once()
             except Exception as error:
@@ -321,8 +344,16 @@ class Dispatcher:
                 )
                 report = DispatchReport()
             if report.handled >= self.batch and not report.deferred:
-                continue  # more may be due right now
-            self._wake.wait(interval)
+                self.wake()  # more may be due right now: another worker joins in
+                continue
+            self._wait(interval)
+
+    def _wait(self, interval: float) -> None:
+        with self._signal:
+            if not self._wakes:
+                self._signal.wait(interval)
+            if self._wakes:
+                self._wakes -= 1
 
     def run_once(self) -> DispatchReport:
         """Send every row that is due now (up to ``batch``), each at most once."""

@@ -1,8 +1,7 @@
-"""What the Slack side needs at run time: settings, database, clock, and a nudge for the outbox."""
+"""What the Slack side needs at run time: settings, database, clock and the Home tab refresher."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -16,16 +15,11 @@ from storage import common
 from storage.db import Database
 
 
-def _nothing() -> None:
-    return None
-
-
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
-    wake_outbox: Callable[[], None] = _nothing
     home: Refresher | None = None  # set where a Slack app is wired (handlers.home)
 
     @property

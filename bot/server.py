@@ -101,7 +101,7 @@ def make_server(
     *,
     host: str = "0.0.0.0",  # noqa: S104
     port: int = 3000,
-    threads: int = 8,
+    threads: int = 4,
     loop_timeout: float = 1.0,
 ) -> Any:
     """A waitress server (not yet running): ``server.run()`` serves, ``server.close()`` stops."""

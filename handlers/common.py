@@ -100,8 +100,6 @@ def run_command(
     except Exception:
         log.exception("command %s failed", spec.name)
         answer = Answer(t(_lang_of(rt, user_id), "common.internal_error"))
-    if answer.receipt:
-        rt.wake_outbox()
     ack(**render_ack(answer))
 
 

@@ -227,7 +227,6 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors", errors={error_block(error): message})
             return
         ack()
-        rt.wake_outbox()
 
     @app.shortcut(Callback.DECISION_FROM_MESSAGE)
     def decision_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -38,6 +38,7 @@ from storage.models import Issue
 log = logging.getLogger("returbot.home")
 MEMBERS_TTL = 300.0  # seconds a channel's member list is trusted
 RETRY_CAP = 60.0
+NOT_OPENED_TTL = 60.0  # seconds a "has never opened the Home tab" is trusted
 
 # the users whose Home tab the request being dispatched has changed ("" marks any write)
 _touched: ContextVar[set[str] | None] = ContextVar("home_touched", default=None)
@@ -95,6 +96,36 @@ class HomeTab:
         self.rt, self.client = rt, client
         self.membership = membership or Membership(client)
         self.refresher = domain.Refresher(self.publish)
+        # who has opened the tab: a yes holds for good; a no is asked again after a while,
+        # since the user may open it through another process (each opening publishes anyway)
+        self._lock = threading.Lock()
+        self._opened: set[str] = set()
+        self._not_opened: dict[str, float] = {}
+
+    def remember_opened(self, user: str) -> None:
+        with self._lock:
+            self._opened.add(user)
+            self._not_opened.pop(user, None)
+
+    def has_opened(self, user: str) -> bool:
+        """Whether ``user`` has ever opened the tab (asks the database at most every
+        ``NOT_OPENED_TTL`` seconds per user who has not: most writers never have)."""
+        with self._lock:
+            if user in self._opened:
+                return True
+            asked = self._not_opened.get(user)
+            if asked is not None and time.monotonic() - asked < NOT_OPENED_TTL:
+                return False
+        with self.rt.db.session() as session:
+            opened = store.has_opened(session, user)
+        if opened:
+            self.remember_opened(user)
+        else:
+            with self._lock:
+                if len(self._not_opened) > 50_000:
+                    self._not_opened.clear()
+                self._not_opened[user] = time.monotonic()
+        return opened
 
     def view(self, user: str) -> dict[str, Any]:
         """The view ``user`` would see now."""
@@ -114,9 +145,8 @@ class HomeTab:
 
     def publish(self, user: str) -> None:
         """Publish ``user``'s Home tab if they have ever opened it."""
-        with self.rt.db.session() as session:
-            if not store.has_opened(session, user):
-                return
+        if not self.has_opened(user):
+            return
         try:
             self.client.views_publish(user_id=user, view=self.view(user))
         except SlackApiError as error:
@@ -219,6 +249,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         with rt.db.session() as session:
             store.record_opened(session, user, rt.clock.now().isoformat())
+        tab.remember_opened(user)
         tab.refresher.request([user])
 
     @app.action(Action.OPEN_DECISION_MODAL)

@@ -296,7 +296,6 @@ def register(app: App, rt: Runtime) -> None:
             lang = lang_of(rt, user_id)
             _ephemeral(client, channel, user_id, explain(lang, error))
             return
-        rt.wake_outbox()
         if text and channel:  # on the Home tab, the refreshed tab is the answer
             _ephemeral(client, channel, user_id, text)
 
@@ -423,7 +422,6 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
             return
         ack()
-        rt.wake_outbox()
 
     @app.shortcut(Callback.ISSUE_FROM_MESSAGE)
     def issue_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

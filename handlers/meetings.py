@@ -425,7 +425,6 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
             return
         ack()
-        rt.wake_outbox()
 
     def attendance(body: dict[str, Any], client: WebClient, answer: str) -> None:
         user_id = body["user"]["id"]
@@ -448,7 +447,6 @@ def register(app: App, rt: Runtime) -> None:
             lang = lang_of(rt, user_id)
             _ephemeral(client, channel, user_id, explain(lang, error))
             return
-        rt.wake_outbox()
         _ephemeral(client, channel, user_id, said)
 
     @app.action(MeetingAction.ATTEND)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from bot.console import render_blocks
 from storage.models import Counter, Issue, IssueDepartment
@@ -167,6 +167,33 @@ def test_a_user_who_never_opened_the_tab_gets_no_publish(bot: Bot) -> None:
     ok(bot, "/issue", "note I-1 Purret på PU")
     settle(bot)
     assert bot.slack.calls_to("views.publish") == []
+
+
+def test_whether_a_writer_has_a_tab_is_asked_once_a_minute_not_on_every_write(
+    bot: Bot,
+) -> None:
+    seed(bot)
+    asked: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "key_values" in statement and "home:" in str(args[0]):
+            asked.append(statement)
+
+    event.listen(bot.db.engine, "before_cursor_execute", count)
+    try:
+        for n in range(3):
+            ok(bot, "/issue", f"note I-1 Purring nummer {n}", user="UNEW")
+            settle(bot)
+    finally:
+        event.remove(bot.db.engine, "before_cursor_execute", count)
+    assert len(asked) == 1 and bot.slack.calls_to("views.publish") == []
+    # opening the tab is known at once in this process, and the next write refreshes it
+    open_home(bot, "UNEW")
+    settle(bot)
+    before = len(homes(bot, "UNEW"))
+    ok(bot, "/issue", "note I-1 Etter at fanen ble åpnet", user="UNEW")
+    settle(bot)
+    assert len(homes(bot, "UNEW")) == before + 1
 
 
 def test_acknowledging_from_the_home_tab(bot: Bot) -> None:
