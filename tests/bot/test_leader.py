@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,12 @@ def test_one_of_two_is_active_and_the_standby_takes_over_when_it_dies() -> None:
         pid = lock._connection.scalar(text("SELECT pg_backend_pid()"))
         with second_db.engine.connect() as connection:
             connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            # the signal is sent at once; the backend (and its lock) goes a moment later
+            gone = "SELECT count(*) FROM pg_stat_activity WHERE pid = :p"
+            deadline = time.monotonic() + 10
+            while connection.scalar(text(gone), {"p": pid}) and time.monotonic() < deadline:
+                connection.rollback()  # pg_stat_activity is read once per transaction
+                time.sleep(0.01)
         second.step()
         assert second.state == "active" and second_jobs.changes == ["active"]
         first.step()  # the old one notices it lost the lock and stops its jobs
