@@ -69,6 +69,10 @@ def seed_issues(db: Database, count: int, users: int = 200) -> None:
             )
         session.execute(update(Counter).where(Counter.kind == "I").values(value=count))
     if db.dialect == "postgresql":
+        with db.session() as session:  # new issues are numbered after the seeded ones
+            session.execute(
+                text("SELECT setval(pg_get_serial_sequence('issues', 'id'), :n)"), {"n": count}
+            )
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
@@ -119,11 +123,6 @@ def main() -> None:
         if args.pg:
             db = empty_postgres(args.pg)
             seed_issues(db, args.issues)
-            with db.session() as session:
-                session.execute(
-                    text("SELECT setval(pg_get_serial_sequence('issues', 'id'), :n)"),
-                    {"n": args.issues},
-                )
             measure(db, slack, args.requests, "PostgreSQL")
             db.dispose()
 

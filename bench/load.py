@@ -1,0 +1,360 @@
+"""Sustained load on two `returbot run --no-scheduler` processes sharing one PostgreSQL, against two
+bare Bolt processes in the same run: throughput, ack latency percentiles, errors, and the
+resident memory of each web process afterwards.
+
+    python bench/load.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
+        [--clients 50] [--seconds 60] [--pace 0] [--decisions 20000] [--issues 5000]
+
+Everything in the given database is dropped first: point it at a database of its own.
+
+Each client is a thread with a keep-alive HTTP connection to one of the two processes (clients
+alternate between them, as a load balancer would); it sends a signed slash command, waits for
+the answer, and sends the next after ``--pace`` seconds (0: at once, the most pressure). The
+returbot commands are a mix of writes and reads: /decision (30%), /issue with a department
+notice (20%), /decision search (20%), /issue list (15%), /meeting list (10%), /issue note (5%).
+The bare Bolt processes answer a no-op command. An error is a non-200, a transport failure, a
+time-out (10 s), or an answer that is not what the command should say.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select
+
+from bench.issue_list import seed_issues
+from bench.seed import WORDS, percentile, seed_decisions
+from storage.models import OutboxMessage
+from tests.support import slackreq
+from tests.support.fakeslack import FakeSlack
+from tests.support.postgres import empty_postgres
+
+# -> (label, body, what the answer must contain)
+ROOT = Path(__file__).resolve().parent.parent
+Body = Callable[[random.Random, int], tuple[str, str, str]]
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)  # ms
+    by_label: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes], path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"process on port {port} exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing answered on port {port}")
+
+
+def rss(pid: int) -> tuple[float, float]:
+    """Resident and peak resident size of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds used so far by ``pids`` (those still there)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    user = system = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        user += int(fields[11]) / tick
+        system += int(fields[12]) / tick
+    return user, system
+
+
+def postgres_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def measured(
+    label: str, work: Callable[[], Result], groups: dict[str, list[int]]
+) -> tuple[Result, str]:
+    """Run ``work``; also say how much CPU each group of processes used meanwhile."""
+    groups = groups | {"postgres": postgres_pids(), "load clients": [os.getpid()]}
+    before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+    started = time.perf_counter()
+    result = work()
+    wall = time.perf_counter() - started
+    parts = []
+    for name, pids in groups.items():
+        user, system = (b - a for a, b in zip(before[name], cpu_seconds(pids), strict=True))
+        parts.append(f"{name} {user / wall:.2f}+{system / wall:.2f}")
+    return result, f"{label} CPU cores used (user+system): " + ", ".join(parts)
+
+
+def returbot_command(rng: random.Random, n: int) -> tuple[str, str, str]:
+    user = f"U{rng.randint(1, 200):05d}"
+    words = " ".join(rng.choice(WORDS) for _ in range(6))
+    roll = rng.random()
+    if roll < 0.30:
+        command, text, expect = "/decision", f"{words} {n} dept:RMA,PU tags:retur", "D-"
+    elif roll < 0.50:
+        command, text, expect = "/issue", f"{words} {n} dept:RMA", "I-"
+    elif roll < 0.70:
+        command, text, expect = "/decision", f"search {rng.choice(WORDS)}", ""
+    elif roll < 0.85:
+        command, text, expect = "/issue", "list", ""
+    elif roll < 0.95:
+        command, text, expect = "/meeting", "list", ""
+    else:
+        number = rng.randint(1, 5000)
+        command, text, expect = "/issue", f"note I-{number} {words} {n}", f"I-{number}"
+    label = f"{command} {text.split()[0] if expect != 'D-' and expect != 'I-' else 'new'}"
+    return label, slackreq.slash_body(command, text, user_id=user, channel_id="CRMA"), expect
+
+
+def noop_command(rng: random.Random, n: int) -> tuple[str, str, str]:
+    return "/noop", slackreq.slash_body("/noop", f"noop {n}", user_id="UBENCH"), "ok"
+
+
+def client(
+    port: int, make: Body, seed: int, stop: threading.Event, pace: float, result: Result
+) -> None:
+    rng = random.Random(seed)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    n = 0
+    while not stop.is_set():
+        n += 1
+        label, body, expect = make(rng, seed * 1_000_000 + n)
+        headers = slackreq.sign(body)
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            response = connection.getresponse()
+            payload = response.read().decode("utf-8", "replace")
+            took = (time.perf_counter() - started) * 1000
+            error = ""
+            if response.status != 200:
+                error = f"HTTP {response.status}"
+            elif expect and expect not in payload:
+                error = f"unexpected answer: {payload[:160]}"
+        except (OSError, http.client.HTTPException) as problem:
+            took = (time.perf_counter() - started) * 1000
+            error = f"{type(problem).__name__}: {problem}"
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        with result.lock:
+            result.latencies.append(took)
+            result.by_label.setdefault(label, []).append(took)
+            if error:
+                result.errors.append(error)
+        if pace:
+            stop.wait(pace)
+    connection.close()
+
+
+def load(ports: list[int], make: Body, clients: int, seconds: float, pace: float) -> Result:
+    result = Result()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=client, args=(ports[i % len(ports)], make, i + 1, stop, pace, result)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    return result
+
+
+def report(name: str, result: Result, seconds: float) -> None:
+    values = result.latencies
+    print(
+        f"{name:<9} requests={len(values):6d}  throughput={len(values) / seconds:7.1f}/s  "
+        f"p50={percentile(values, 50):7.1f} ms  p90={percentile(values, 90):7.1f} ms  "
+        f"p99={percentile(values, 99):7.1f} ms  max={max(values):7.1f} ms  "
+        f"errors={len(result.errors)}"
+    )
+    if len(result.by_label) > 1:
+        for label, times in sorted(result.by_label.items()):
+            print(
+                f"          {label:<16} n={len(times):6d}  p50={percentile(times, 50):7.1f} ms  "
+                f"p99={percentile(times, 99):7.1f} ms"
+            )
+    for error in sorted(set(result.errors))[:5]:
+        print(f"          e.g. {error}")
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--pace", type=float, default=0.0, help="a client's pause between commands")
+    parser.add_argument("--decisions", type=int, default=20_000)
+    parser.add_argument("--issues", type=int, default=5_000)
+    parser.add_argument("--log", default="bench-load.log", help="the web processes' log")
+    args = parser.parse_args()
+    if not args.pg:
+        raise SystemExit(
+            "give --pg postgresql+psycopg://… (everything in that database is dropped)"
+        )
+    db = empty_postgres(args.pg)
+    started = time.perf_counter()
+    seed_decisions(db, args.decisions)
+    seed_issues(db, args.issues)
+    print(
+        f"seeded {args.decisions} decisions and {args.issues} issues "
+        f"in {time.perf_counter() - started:.1f}s; {args.clients} clients, {args.seconds:.0f} s "
+        f"each phase, pace {args.pace} s"
+    )
+    with FakeSlack() as slack:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "RETURBOT_COORDINATORS": "UCOORD",
+            "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+            "PYTHONPATH": os.environ.get("EXTRA_PATH", "") + str(ROOT),
+        }
+        processes: list[subprocess.Popen[bytes]] = []
+        log = Path(args.log)
+        log.write_text("")
+        try:
+            ours = [free_port(), free_port()]
+            webs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+                    env=env | {"PORT": str(port)},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log.open("ab"),
+                )
+                for port in ours
+            ]
+            processes += webs
+            bare = [free_port(), free_port()]
+            bares = [
+                subprocess.Popen(
+                    [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(port), slack.url],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for port in bare
+            ]
+            processes += bares
+            for port, process in zip(ours, webs, strict=True):
+                wait_healthy(port, process)
+            for port, process in zip(bare, bares, strict=True):
+                wait_healthy(port, process, "/slack/events")
+            bind = slackreq.slash_body(
+                "/returbot", "channel RMA", user_id="UCOORD", channel_id="CRMA"
+            )
+            slackreq.post(f"http://127.0.0.1:{ours[0]}/slack/events", bind)
+            before = [rss(p.pid)[0] for p in webs]
+            # a short warm-up of both, then the measured phases one after the other
+            load(ours, returbot_command, args.clients, 3, args.pace)
+            load(bare, noop_command, args.clients, 3, args.pace)
+            ours_result, ours_cpu = measured(
+                "returbot",
+                lambda: load(ours, returbot_command, args.clients, args.seconds, args.pace),
+                {"web processes": [p.pid for p in webs]},
+            )
+            after = [rss(p.pid) for p in webs]
+            bare_result, bare_cpu = measured(
+                "bare Bolt",
+                lambda: load(bare, noop_command, args.clients, args.seconds, args.pace),
+                {"bare processes": [p.pid for p in bares]},
+            )
+            report("returbot", ours_result, args.seconds)
+            report("bare Bolt", bare_result, args.seconds)
+            print(ours_cpu)
+            print(bare_cpu)
+            p50 = percentile(ours_result.latencies, 50) / percentile(bare_result.latencies, 50)
+            rate = len(ours_result.latencies) / max(1, len(bare_result.latencies))
+            print(f"returbot / bare Bolt: p50 ×{p50:.1f}, throughput ×{rate:.2f}")
+            for number, ((now, peak), start) in enumerate(zip(after, before, strict=True), 1):
+                print(
+                    f"web process {number}: resident {now:.0f} MB after the run "
+                    f"(peak {peak:.0f} MB, {start:.0f} MB before)  goal < 150 MB"
+                )
+            deadline = time.monotonic() + 60
+            with db.session() as session:
+                while True:
+                    waiting = session.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status == "pending")
+                    )
+                    if not waiting or time.monotonic() > deadline:
+                        break
+                    session.rollback()
+                    time.sleep(0.5)
+                sent = session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status == "sent")
+                )
+            print(f"outbox: {sent} notices sent by the web processes, {waiting or 0} pending")
+            print("goal: p99 < 300 ms and zero errors with 50 clients for 60 s")
+            problems = [line for line in log.read_text().splitlines() if "ERROR" in line]
+            print(f"web process log {log}: {len(problems)} ERROR lines")
+        finally:
+            stop_all(processes)
+            db.dispose()
+
+
+if __name__ == "__main__":
+    main()
