@@ -8,8 +8,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.context import ManualClock
+from storage import db as storage_db
 from storage.db import Database
 from storage.models import Decision
 from tests.e2e.conftest import running_bot
@@ -68,3 +70,33 @@ def test_a_database_outage_is_a_sentence_and_recovers_by_itself(
         titles = session.scalars(select(Decision.title).order_by(Decision.number)).all()
         assert titles == ["Før bruddet", "Etter bruddet"]
         assert session.scalar(select(func.count(Decision.id))) == 2
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_a_connection_that_died_while_idle_is_replaced_not_used(
+    db: Database, idle: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("a restart of a database server")
+    url = make_url(db.url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = Database(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+        try:
+            with through.session() as session:
+                assert session.scalar(select(1)) == 1
+            proxy.cut()  # the pooled connection dies while nobody uses it
+            proxy.restore()
+            if idle:
+                monkeypatch.setattr(storage_db, "PING_AFTER_IDLE", 0.2)
+                time.sleep(0.3)
+                with through.session() as session:  # pinged at checkout, replaced
+                    assert session.scalar(select(1)) == 1
+            else:
+                # used again at once, it is not pinged: that one use fails, and the pool
+                # is renewed, so the next one works
+                with pytest.raises(OperationalError), through.session() as session:
+                    session.scalar(select(1))
+                with through.session() as session:
+                    assert session.scalar(select(1)) == 1
+        finally:
+            through.dispose()
