@@ -11,10 +11,15 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 
+# Slack calls made while a request waits (opening a form, an ephemeral answer) give up after
+# 3 s: a trigger_id is void by then, and a slow Slack must not hold a request thread for long.
+REQUEST_TIMEOUT = 3
+OUTBOX_TIMEOUT = 10
 
-def make_client(token: str, api_url: str) -> WebClient:
+
+def make_client(token: str, api_url: str, timeout: int = OUTBOX_TIMEOUT) -> WebClient:
     """The Web API client every Slack call goes through (``SLACK_API_URL`` in tests)."""
-    return WebClient(token=token, base_url=api_url, timeout=10)
+    return WebClient(token=token, base_url=api_url, timeout=timeout)
 
 
 RequestScope = Callable[[BoltRequest], AbstractContextManager[None]]

@@ -213,7 +213,7 @@ def _warn_without_coordinator(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import create_app, make_client
+    from bot.app import REQUEST_TIMEOUT, create_app, make_client
     from bot.leader import AlreadyRunning
     from bot.scheduler import start_dispatch_threads
     from bot.server import WebApp, make_server, serve_until_closed
@@ -222,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn_without_coordinator(settings)
     client = make_client(settings.bot_token, settings.api_url)
     rt, dispatcher = _runtime(settings, client)
-    app = create_app(rt, client)
+    app = create_app(rt, make_client(settings.bot_token, settings.api_url, REQUEST_TIMEOUT))
     stop = threading.Event()
     standby = watcher = None
     if not args.no_scheduler:
