@@ -1,5 +1,6 @@
-"""A bare Bolt app (one no-op slash command) behind returbot's own waitress setup: the baseline
-the load benchmark measures against, as a process of its own.
+"""A bare Bolt app (a no-op slash command and a no-op Home event): the baseline the benchmarks
+measure against; run as a process of its own, behind returbot's waitress setup, for the load
+benchmark.
 
     python bench/bare_bolt.py PORT SLACK_API_URL
 """
@@ -30,6 +31,10 @@ def bare_bolt(api_url: str) -> App:
     @app.command("/noop")
     def noop(ack: Ack) -> None:
         ack(text="ok")
+
+    @app.event("app_home_opened")
+    def opened() -> None:
+        return None
 
     return app
 

@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from slack_bolt import Ack, App
 
+from bench.bare_bolt import bare_bolt
 from bench.seed import percentile, seed_decisions
 from bot import settings as settings_module
 from bot.app import create_app, make_client
@@ -36,21 +36,6 @@ def serve(wsgi: Any) -> tuple[Any, str]:
     server = make_server(wsgi, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=serve_until_closed, args=(server,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
-
-
-def bare_bolt(api_url: str) -> Any:
-    app = App(
-        client=make_client("xoxb-bench", api_url),
-        signing_secret=slackreq.SIGNING_SECRET,
-        token_verification_enabled=False,
-        process_before_response=True,
-    )
-
-    @app.command("/noop")
-    def noop(ack: Ack) -> None:
-        ack(text="ok")
-
-    return app
 
 
 def main() -> None:

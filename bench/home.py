@@ -28,6 +28,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from sqlalchemy import select, text, update
 
+from bench.bare_bolt import bare_bolt
 from bench.issue_list import seed_issues
 from bench.meetings import NOW, seed_meetings
 from bench.seed import DEPARTMENTS, percentile, seed_decisions
@@ -84,21 +85,6 @@ def line(label: str, values: list[float]) -> str:
         f"  {label:<30} n={len(values):<4} p50={percentile(values, 50):7.2f} ms  "
         f"p95={percentile(values, 95):7.2f} ms  p99={percentile(values, 99):7.2f} ms"
     )
-
-
-def bare_bolt(api_url: str) -> App:
-    app = App(
-        client=make_client("xoxb-bench", api_url),
-        signing_secret=slackreq.SIGNING_SECRET,
-        token_verification_enabled=False,
-        process_before_response=True,
-    )
-
-    @app.event("app_home_opened")
-    def opened() -> None:
-        return None
-
-    return app
 
 
 def measure(db: Database, slack: FakeSlack, runs: int, label: str) -> None:

@@ -22,8 +22,6 @@ import argparse
 import http.client
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -42,9 +40,9 @@ from storage.models import OutboxMessage
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
+from tests.support.processes import ROOT, environment, free_port, stop_all
 
 # -> (label, body, what the answer must contain)
-ROOT = Path(__file__).resolve().parent.parent
 Body = Callable[[random.Random, int], tuple[str, str, str]]
 
 
@@ -54,12 +52,6 @@ class Result:
     by_label: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_healthy(port: int, process: subprocess.Popen[bytes], path: str = "/healthz") -> None:
@@ -225,17 +217,6 @@ def report(name: str, result: Result, seconds: float) -> None:
         print(f"          e.g. {error}")
 
 
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
@@ -260,15 +241,8 @@ def main() -> None:
         f"each phase, pace {args.pace} s"
     )
     with FakeSlack() as slack:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "RETURBOT_COORDINATORS": "UCOORD",
-            "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-            "PYTHONPATH": os.environ.get("EXTRA_PATH", "") + str(ROOT),
-        }
+        url = db.engine.url.render_as_string(hide_password=False)
+        env = environment(slack.url, url, token="xoxb-bench")
         processes: list[subprocess.Popen[bytes]] = []
         log = Path(args.log)
         log.write_text("")

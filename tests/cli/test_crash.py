@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -13,9 +12,9 @@ import urllib.request
 from contextlib import closing
 from pathlib import Path
 
-from tests.cli.test_run import ROOT, free_port
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.processes import environment, free_port
 
 
 def start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
@@ -47,16 +46,7 @@ def wait_until_recorded(path: Path, attempts: int) -> None:
 def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as slack:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "RETURBOT_COORDINATORS": "UCOORD",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'rb.db'}",
-            "PORT": str(port),
-            "PYTHONPATH": str(ROOT),
-        }
+        env = environment(slack.url, f"sqlite:///{tmp_path / 'rb.db'}", port)
         url = f"http://127.0.0.1:{port}/slack/events"
         first = start(env, tmp_path)
         bind = slackreq.slash_body("/returbot", "channel RMA", user_id="UCOORD", channel_id="CRMA")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,7 @@ from pathlib import Path
 
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import ROOT, free_port
 
 
 def test_run_serves_slack_and_health_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -40,12 +40,12 @@ from storage.models import (
     Meeting,
     OutboxMessage,
 )
-from tests.cli.test_run import ROOT, free_port
-from tests.cli.test_standby import environment, health, scheduler, stop, wait_health
+from tests.cli.test_standby import health, scheduler, stop, wait_health
 from tests.conftest import COORDINATOR, PG_URL
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack, Fault
 from tests.support.postgres import empty_postgres
+from tests.support.processes import ROOT, environment, free_port, stop_all
 
 OSLO = ZoneInfo("Europe/Oslo")
 CHANNELS = {"RMA": "CRMA", "PU": "CPU", "OPA": "COPA", "network": "CNET", "digest": "CDIG"}
@@ -121,7 +121,8 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         try:
 
             def env(port: int) -> dict[str, str]:
-                return environment(slack, db.engine.url.render_as_string(False), port) | {
+                url = db.engine.url.render_as_string(False)
+                return environment(slack.url, url, port, token="xoxb-clock-token") | {
                     "RETURBOT_CONFIG": str(config)
                 }
 
@@ -145,15 +146,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                 schedulers=[(first, clock_ports[0]), (second, clock_ports[1])],
             )
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.communicate(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.communicate()
+            stop_all(processes)
             db.dispose()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,9 +11,8 @@ from pathlib import Path
 from bot import bindings, digest, settings
 from storage import migrate
 from storage.db import Database
-from tests.cli.test_run import ROOT
-from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
+from tests.support.processes import environment
 
 
 def test_the_clock_process_sends_a_queued_digest_with_its_blocks(tmp_path: Path) -> None:
@@ -27,15 +25,7 @@ def test_the_clock_process_sends_a_queued_digest_with_its_blocks(tmp_path: Path)
         digest.post_now(session, org, "UCOORD", datetime.now(UTC))
     database.dispose()
     with FakeSlack() as slack:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
-            "SLACK_BOT_TOKEN": "xoxb-clock-token",
-            "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "RETURBOT_COORDINATORS": "UCOORD",
-            "DATABASE_URL": url,
-            "PYTHONPATH": str(ROOT),
-        }
+        env = environment(slack.url, url, token="xoxb-clock-token")
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "scheduler"], cwd=tmp_path, env=env, text=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,24 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_run import ROOT, free_port
 from tests.conftest import PG_URL
-from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
-
-
-def environment(slack: FakeSlack, database_url: str, port: int) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))},
-        "SLACK_BOT_TOKEN": "xoxb-clock-token",
-        "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "RETURBOT_COORDINATORS": "UCOORD",
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-    }
+from tests.support.processes import environment, free_port
 
 
 def scheduler(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
@@ -75,11 +60,11 @@ def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(tmp_path:
     database.dispose()
     with FakeSlack() as slack:
         ports = free_port(), free_port()
-        first = scheduler(environment(slack, url, ports[0]), tmp_path)
+        first = scheduler(environment(slack.url, url, ports[0]), tmp_path)
         second = None
         try:
             wait_health(ports[0], "active", 30)
-            second = scheduler(environment(slack, url, ports[1]), tmp_path)
+            second = scheduler(environment(slack.url, url, ports[1]), tmp_path)
             wait_health(ports[1], "standby", 30)
             report = health(ports[1])
             assert report == {"status": "ok", "database": "ok", "scheduler": "standby"}
@@ -101,13 +86,13 @@ def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'rb.db'}"
     with FakeSlack() as slack:
         port = free_port()
-        first = scheduler(environment(slack, url, port), tmp_path)
+        first = scheduler(environment(slack.url, url, port), tmp_path)
         try:
             wait_health(port, "active", 30)
             refused = subprocess.run(
                 [sys.executable, "-m", "bot", "scheduler"],
                 cwd=tmp_path,
-                env=environment(slack, url, free_port()),
+                env=environment(slack.url, url, free_port()),
                 capture_output=True,
                 text=True,
                 timeout=60,
@@ -123,7 +108,7 @@ def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
             also = subprocess.run(
                 [sys.executable, "-m", "bot", "run"],
                 cwd=tmp_path,
-                env=environment(slack, url, free_port()),
+                env=environment(slack.url, url, free_port()),
                 capture_output=True,
                 text=True,
                 timeout=60,
