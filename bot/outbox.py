@@ -23,7 +23,8 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import urllib.request
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -284,6 +285,17 @@ def _marker(row: _Claimed) -> dict[str, Any]:
     return {"outbox_id": row.id, "queued_at": queued}
 
 
+def _has_marker(message: Mapping[str, Any], marker: Mapping[str, Any]) -> bool:
+    metadata = message.get("metadata") or {}
+    return bool(
+        metadata.get("event_type") == METADATA_TYPE and metadata.get("event_payload") == marker
+    )
+
+
+def _has_file(message: Mapping[str, Any], file_ids: Collection[str]) -> bool:
+    return any(f.get("id") in file_ids for f in message.get("files") or [] if isinstance(f, dict))
+
+
 def _excerpt(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -425,7 +437,8 @@ class Dispatcher:
         try:
             if row.method == POST:
                 if row.unsure_since is not None:
-                    found = self._find_posted(row)
+                    marker = _marker(row)
+                    found = self._find_posted(row, lambda m: _has_marker(m, marker))
                     if found is not None:
                         return found
                 response = self._slack.chat_postMessage(
@@ -440,7 +453,7 @@ class Dispatcher:
                     channel=row.target, ts=str(payload["ts"]), text=text, blocks=blocks
                 )
             elif row.method == UPLOAD:
-                response = self._upload(row, text)
+                return self._upload(row, text)
             else:
                 args: dict[str, Any] = {"channel": row.target, "text": text}
                 args.update({k: payload[k] for k in ("blocks", "ts") if payload.get(k)})
@@ -460,16 +473,14 @@ class Dispatcher:
             "sent", ts=response.get("ts"), channel=response.get("channel") or row.target
         )
 
-    def _find_posted(self, row: _Claimed) -> _Outcome | None:
+    def _find_posted(
+        self, row: _Claimed, matches: Callable[[dict[str, Any]], bool]
+    ) -> _Outcome | None:
         """The message of an unanswered attempt if Slack posted it after all; None if it did
         not (post it now); a retry outcome if Slack cannot be asked right now."""
         assert row.unsure_since is not None
-        marker = _marker(row)
         try:
-            channel = row.target
-            if row.to_user:
-                opened = self._slack.conversations_open(users=row.target)
-                channel = str(opened["channel"]["id"])
+            channel = self._channel(row)
             oldest = f"{(row.unsure_since - LOOKBACK).timestamp():.6f}"
             cursor: str | None = None
             for _ in range(HISTORY_PAGES):
@@ -478,11 +489,7 @@ class Dispatcher:
                     cursor=cursor,
                 )  # fmt: skip
                 for message in page.get("messages") or []:
-                    metadata = message.get("metadata") or {}
-                    if (
-                        metadata.get("event_type") == METADATA_TYPE
-                        and metadata.get("event_payload") == marker
-                    ):
+                    if matches(message):
                         log.info("outbox #%d had reached Slack after all: not sent again", row.id)
                         return _Outcome("sent", ts=message.get("ts"), channel=channel)
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -504,20 +511,55 @@ class Dispatcher:
         except (OSError, http.client.HTTPException) as error:
             return _Outcome("transient", _describe(error), unsure=True)
 
-    def _upload(self, row: _Claimed, comment: str) -> SlackResponse:
+    def _channel(self, row: _Claimed) -> str:
+        """Where the message goes: the channel, or the bot's DM with the person."""
+        if not row.to_user:
+            return row.target
+        return str(self._slack.conversations_open(users=row.target)["channel"]["id"])
+
+    def _upload(self, row: _Claimed, comment: str) -> _Outcome:
+        """Slack's three steps of a file upload. The file's ID is recorded before the file is
+        shared, so after an unanswered attempt the next one looks for that file in the channel
+        before it uploads again."""
         extra = row.payload.get("extra") or {}
-        channel = row.target
-        if row.to_user:
-            # a file for a person goes to the bot's DM with them
-            channel = str(self._slack.conversations_open(users=row.target)["channel"]["id"])
-        response: SlackResponse = self._slack.files_upload_v2(
-            channel=channel,
-            content=str(extra["content"]),
-            filename=str(extra["filename"]),
-            title=str(extra.get("title") or extra["filename"]),
+        earlier = {str(f) for f in extra.get("file_ids") or []}
+        if row.unsure_since is not None and earlier:
+            found = self._find_posted(row, lambda m: _has_file(m, earlier))
+            if found is not None:
+                return found
+        channel = self._channel(row)
+        content = str(extra["content"]).encode()
+        filename = str(extra["filename"])
+        url = self._slack.files_getUploadURLExternal(filename=filename, length=len(content))
+        file_id = str(url["file_id"])
+        self._note_file(row.id, file_id)
+        upload_url = str(url["upload_url"])
+        if not upload_url.startswith(("https://", "http://")):
+            return _Outcome("refused", "invalid_upload_url")
+        request = urllib.request.Request(  # noqa: S310 - an http(s) URL Slack gave for this file
+            upload_url,
+            data=content,
+            method="POST",
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=self._slack.timeout, context=self._slack.ssl
+        ) as answer:
+            answer.read()
+        self._slack.files_completeUploadExternal(
+            files=[{"id": file_id, "title": str(extra.get("title") or filename)}],
+            channel_id=channel,
             initial_comment=comment or None,
         )
-        return response
+        return _Outcome("sent", channel=channel)
+
+    def _note_file(self, row_id: int, file_id: str) -> None:
+        with self.db.session() as session:
+            found = store.locked(session, row_id)
+            if found is not None:
+                extra = dict(found.payload.get("extra") or {})
+                extra["file_ids"] = [*(extra.get("file_ids") or []), file_id]
+                found.payload = {**found.payload, "extra": extra}
 
     def _postpone(self, row: _Claimed, until: datetime) -> None:
         with self.db.session() as session:
@@ -562,7 +604,7 @@ class Dispatcher:
             return "skipped"
         row.attempts += 1
         row.last_error = outcome.error[:500]
-        if outcome.unsure and row.method == POST and row.unsure_since is None:
+        if outcome.unsure and row.method in (POST, UPLOAD) and row.unsure_since is None:
             row.unsure_since = now
         row.claimed_by = row.claimed_until = None
         if outcome.result == "rate_limited":

@@ -45,6 +45,10 @@ def claim_due(
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
     for row in rows:
+        if row.claimed_until is not None and row.unsure_since is None:
+            # the lease of a worker that died (or stalled) ran out: it may have sent the
+            # message before it stopped, so the sender looks for it before sending again
+            row.unsure_since = row.claimed_until - lease
         row.claimed_by = worker
         row.claimed_until = now + lease
     session.flush()

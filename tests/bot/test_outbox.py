@@ -491,6 +491,68 @@ def test_a_claim_of_a_dead_dispatcher_expires(
     assert texts(slack, "CNET") == ["Orphan"]
 
 
+def test_a_dead_dispatcher_that_had_posted_is_not_posted_after(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    row_id = queue(db, real_clock, text="Posted, then the process died")
+    with db.session() as session:  # a process claims the row, posts it and dies
+        (claimed,) = store.claim_due(session, real_clock.now(), "dead", timedelta(seconds=60), 10)
+        marker = {"outbox_id": row_id, "queued_at": claimed.created_at.isoformat()}
+    posted = client.chat_postMessage(
+        channel="CNET",
+        text="Posted, then the process died",
+        metadata={"event_type": outbox.METADATA_TYPE, "event_payload": marker},
+    )
+    real_clock.advance(seconds=61)
+    assert make_dispatcher(db, client, real_clock).run_once() == DispatchReport(sent=1)
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(slack.calls_to("conversations.history")) == 1
+    row = get(db, row_id)
+    assert row.status == "sent" and row.result_ts == posted["ts"]
+
+
+def queue_upload(db: Database, clock: ManualClock, **fields: Any) -> int:
+    extra = {"filename": "M-1.ics", "content": "BEGIN:VCALENDAR", "title": "M-1"}
+    row_id = queue(db, clock, kind="ics", method=outbox.UPLOAD, text="Kalender", extra=extra)
+    assert row_id is not None
+    return row_id
+
+
+def shared(slack: FakeSlack) -> list[str]:
+    """IDs of the files shared by completed uploads."""
+    calls = slack.calls_to("files.completeUploadExternal")
+    return [f["id"] for c in calls if c.params.get("_ok") for f in c.params["files"]]
+
+
+def test_an_upload_whose_answer_was_lost_is_not_shared_twice(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    row_id = queue_upload(db, real_clock)
+    slack.fail_next("files.completeUploadExternal", reset_connection=True, after=True)
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    drain(dispatcher, real_clock, rounds=3)
+    (file_id,) = shared(slack)
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 1
+    assert slack.uploads[file_id] == b"BEGIN:VCALENDAR"
+    row = get(db, row_id)
+    assert row.status == "sent" and row.payload["extra"]["file_ids"] == [file_id]
+
+
+def test_an_upload_that_failed_before_it_was_shared_is_uploaded_again(
+    db: Database, slack: FakeSlack, client: WebClient, real_clock: ManualClock
+) -> None:
+    dispatcher = make_dispatcher(db, client, real_clock)
+    row_id = queue_upload(db, real_clock)
+    slack.fail_next("files.completeUploadExternal", status=500)
+    drain(dispatcher, real_clock, rounds=3)
+    (file_id,) = shared(slack)
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 2
+    assert len(slack.calls_to("conversations.history")) == 1
+    row = get(db, row_id)
+    assert row.status == "sent" and row.payload["extra"]["file_ids"][-1] == file_id
+
+
 def test_a_queued_message_survives_a_restart(
     db: Database, slack: FakeSlack, client: WebClient, clock: ManualClock
 ) -> None:

@@ -59,7 +59,10 @@ FAULTS = [
     Fault(delay=10.5, after=True),  # the bot's client gives up after 10 s; Slack posted it
 ]
 FAULT_RATE = 0.12
-OUTBOX_METHODS = {"chat.postMessage", "chat.update", "conversations.history"}
+OUTBOX_METHODS = {
+    "chat.postMessage", "chat.update", "conversations.history",
+    "files.getUploadURLExternal", "files.completeUploadExternal",
+}  # fmt: skip
 
 
 @dataclass
@@ -80,7 +83,8 @@ class Cluster:
         took = time.monotonic() - started
         assert status == 200, (command, text, status, raw[:300])
         assert took < 3, (command, text, took)
-        answer = str(json.loads(raw)["text"])
+        # an answer is a JSON message, or its plain text (Slack shows either to the user)
+        answer = str(json.loads(raw)["text"]) if raw.startswith(b"{") else raw.decode()
         self.answers.append((command, text, answer))
         return answer
 
@@ -255,12 +259,15 @@ def test_two_web_and_two_clock_processes_lose_nothing_and_send_nothing_twice(
         elif kind == 3:
             target = issue_ids[(n // 5) % len(issue_ids)]
             second_half.append((n, "/issue", f"ack I-{target} dept:PU", user, "CPU"))
+        elif n % 10 == 9:  # a calendar file, uploaded to the channel
+            meeting = meeting_ids[(n // 10) % 4]
+            second_half.append((n, "/meeting", f"ics M-{meeting}", user, "CNET"))
         else:
             meeting = meeting_ids[(n // 5) % 2]
             second_half.append((n, "/meeting", f"agenda M-{meeting} Punkt {n}", user, "CNET"))
     answers = run_all(cluster, second_half)
     for command, answer in zip(second_half, answers, strict=True):
-        if command[2].startswith(("note", "ack", "agenda")):
+        if command[2].startswith(("note", "ack", "agenda", "ics")):
             assert command[2].split()[1] in answer, (command, answer)
     issue_ids += [ref(a, "I") for c, a in zip(second_half, answers, strict=True)
                   if c[2].startswith("Sak")]  # fmt: skip
@@ -376,6 +383,17 @@ def check_every_message_once(session: Session, slack: FakeSlack) -> None:
     assert set(posted) == set(posts)
     for row_id, (message,) in posted.items():
         assert posts[row_id].result_ts == message["ts"], row_id
+    # each calendar file was shared once, whatever happened to the attempts before
+    shares = Counter(
+        f["id"]
+        for call in slack.calls_to("files.completeUploadExternal")
+        if call.params.get("_ok")
+        for f in call.params["files"]
+    )
+    uploads = [r for r in rows if r.method == "files.upload_v2"]
+    assert len(uploads) == 10
+    for row in uploads:
+        assert sum(shares[f] for f in row.payload["extra"]["file_ids"]) == 1, row.id
 
 
 def check_ack_reminders(session: Session) -> None:

@@ -286,7 +286,15 @@ class FakeSlack:
             return ok | {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = p.get("files") if isinstance(p.get("files"), list) else []
-            return ok | {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+            shared = [{"id": f.get("id"), "title": f.get("title")} for f in files]
+            if p.get("channel_id"):  # the file is shared in a message of its own
+                message = {
+                    "type": "message", "text": p.get("initial_comment") or "",
+                    "ts": self._next_ts(), "bot_id": "BBOT", "files": shared,
+                }  # fmt: skip
+                with self._lock:
+                    self._history[str(p["channel_id"])].append(message)
+            return ok | {"files": shared}
         return {"ok": False, "error": "unknown_method"}
 
     def _history_page(self, channel: str, p: dict[str, Any]) -> dict[str, Any]:
