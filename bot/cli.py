@@ -306,6 +306,7 @@ def _scheduler_health(standby: Standby | None) -> Callable[[], dict[str, Any]] |
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.app import make_client
     from bot.leader import AlreadyRunning
+    from bot.scheduler import start_dispatch_threads
     from bot.server import WebApp, make_server, serve_until_closed
     from handlers import register_renderers
 
@@ -314,11 +315,22 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     rt, dispatcher = _runtime(settings, client)
     register_renderers(rt)  # the clock process composes reminders and digests as `run` does
     stop = threading.Event()
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("stopping (signal %s)", signum)
+        stop.set()
+
+    # before anything starts: a SIGTERM while starting is a clean stop too
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     try:
         standby, watcher = _start_scheduler(rt, dispatcher, stop)
     except AlreadyRunning as error:
         print(error, file=sys.stderr)
         return 2
+    # the reminders this process queues go out at once, several at a time, so one slow Slack
+    # call holds up only its own message (a standby sends too: claims keep every row single)
+    start_dispatch_threads(dispatcher, stop, workers=4)
     server = None
     try:
         health = WebApp(None, rt, health=_scheduler_health(standby))
@@ -327,13 +339,6 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         log.info("scheduler health on http://0.0.0.0:%s/healthz", server.effective_port)
     except OSError as error:
         log.warning("scheduler health not served: port %s (%s)", settings.port, error.strerror)
-
-    def shutdown(signum: int, _frame: object) -> None:
-        log.info("stopping (signal %s)", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
     log.info("scheduler %s", standby.state)
     stop.wait()
     if server is not None:

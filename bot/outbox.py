@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 import urllib.request
+from collections import deque
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -192,10 +193,11 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0  # claimed, not tried in this run (time budget or a rate-limited target)
+    claimed: int = field(default=0, compare=False)  # rows this run took from the database
 
     @property
     def handled(self) -> int:
-        """Every row this run claimed."""
+        """Every row this run dealt with (its own claim's, and those handed to it)."""
         return self.sent + self.retried + self.failed + self.deferred
 
 
@@ -322,6 +324,17 @@ class Dispatcher:
         default_factory=threading.Condition, init=False, repr=False, compare=False
     )
     _wakes: int = field(default=0, init=False, repr=False, compare=False)
+    # claimed rows not yet taken by a worker, with when they were claimed: every worker of
+    # this process takes from here, so a slow call holds up only its own row
+    _ready: deque[tuple[_Claimed, float]] = field(
+        default_factory=deque, init=False, repr=False, compare=False
+    )
+    _ready_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+    _blocked: dict[str, datetime] = field(  # rate-limited targets, until when
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     _slack: WebClient = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -355,7 +368,7 @@ class Dispatcher:
                     redact("".join(traceback.format_exception(error)).rstrip()),
                 )
                 report = DispatchReport()
-            if report.handled >= self.batch and not report.deferred:
+            if report.claimed >= self.batch and not report.deferred:
                 self.wake()  # more may be due right now: another worker joins in
                 continue
             self._wait(interval)
@@ -368,37 +381,83 @@ class Dispatcher:
                 self._wakes -= 1
 
     def run_once(self) -> DispatchReport:
-        """Send every row that is due now (up to ``batch``), each at most once."""
-        claimed = self._claim()
-        if not claimed:
-            return DispatchReport()
-        # leave rows untried rather than send them after another process may have taken them over
-        deadline = time.monotonic() + self.lease.total_seconds() / 2
-        blocked: dict[str, datetime] = {}
+        """Send the rows due now: those other workers of this process handed on, else up to
+        ``batch`` newly claimed ones, each at most once."""
         counts = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0}
-        slow = False
-        for index, row in enumerate(claimed):
-            if slow or time.monotonic() > deadline:
-                # after a slow answer the rest go to the other workers rather than wait behind it
-                rest = [r.id for r in claimed[index:]]
-                with self.db.session() as session:
-                    store.release(session, rest, self.worker)
-                counts["deferred"] += len(rest)
-                self.wake()
-                break
-            if row.target in blocked:
-                self._postpone(row, blocked[row.target])
+        claimed = 0
+        # leave rows untried rather than send them after another process may have taken them over
+        budget = self.lease.total_seconds() / 2
+        while True:
+            taken = self._take()
+            if taken is None:
+                if claimed:
+                    break
+                rows = self._claim()
+                claimed = len(rows)
+                if not rows:
+                    break
+                self._hand_on(rows)
+                continue
+            row, claimed_at = taken
+            if time.monotonic() - claimed_at > budget:
+                self._release([row.id])
+                counts["deferred"] += 1
+                continue
+            until = self._blocked_until(row.target)
+            if until is not None:
+                self._postpone(row, until)
                 counts["deferred"] += 1
                 continue
             started = time.monotonic()
             outcome = self._send(row)
-            slow = time.monotonic() - started > self.slow_call
             result = self._record(row, outcome)
             if outcome.result == "rate_limited":
-                blocked[row.target] = self.clock.now() + timedelta(seconds=outcome.retry_after)
+                with self._ready_lock:
+                    self._blocked[row.target] = self.clock.now() + timedelta(
+                        seconds=outcome.retry_after
+                    )
             if result in counts:
                 counts[result] += 1
-        return DispatchReport(**counts)
+            if time.monotonic() - started > self.slow_call:
+                # the rows that waited behind a slow answer found no free worker here: they
+                # go back to the database for any worker of any process
+                counts["deferred"] += self._release_ready()
+                break
+        return DispatchReport(**counts, claimed=claimed)
+
+    def _take(self) -> tuple[_Claimed, float] | None:
+        with self._ready_lock:
+            return self._ready.popleft() if self._ready else None
+
+    def _hand_on(self, rows: list[_Claimed]) -> None:
+        """Put claimed rows where every worker takes from, and wake idle workers for them."""
+        now = time.monotonic()
+        with self._ready_lock:
+            self._ready.extend((row, now) for row in rows)
+        for _ in range(min(len(rows) - 1, MAX_PENDING_WAKES)):
+            self.wake()
+
+    def _release_ready(self) -> int:
+        with self._ready_lock:
+            ids = [row.id for row, _ in self._ready]
+            self._ready.clear()
+        if ids:
+            self._release(ids)
+            self.wake()
+        return len(ids)
+
+    def _release(self, ids: list[int]) -> None:
+        with self.db.session() as session:
+            store.release(session, ids, self.worker)
+
+    def _blocked_until(self, target: str) -> datetime | None:
+        """When a rate-limited target may be sent to again; None if it may be now."""
+        with self._ready_lock:
+            until = self._blocked.get(target)
+            if until is not None and until <= self.clock.now():
+                del self._blocked[target]
+                return None
+            return until
 
     def _claim(self) -> list[_Claimed]:
         with self.db.session() as session:

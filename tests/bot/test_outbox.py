@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot import outbox
 from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
+from bot.scheduler import start_dispatch_threads
 from storage import common
 from storage import outbox as store
 from storage.db import Database
@@ -74,6 +75,12 @@ def get(db: Database, row_id: int) -> OutboxMessage:
 
 def texts(slack: FakeSlack, channel: str) -> list[str]:
     return [str(m.get("text")) for m in slack.posted(channel)]
+
+
+def pending(db: Database) -> int:
+    with db.session() as session:
+        query = select(func.count()).where(OutboxMessage.status == "pending")
+        return int(session.scalar(query) or 0)
 
 
 def drain(dispatcher: Dispatcher, clock: ManualClock, rounds: int = 20) -> None:
@@ -365,6 +372,34 @@ def test_after_a_slow_answer_the_rest_of_the_batch_goes_to_other_workers(
     assert [get(db, row_id or 0).claimed_by for row_id in ids[1:]] == [None, None]
     assert other.run_once() == DispatchReport(sent=2)
     assert texts(slack, "CNET") == ["Message 0", "Message 1", "Message 2"]
+
+
+def test_a_slow_answer_holds_up_only_its_own_message(
+    db: Database, slack: FakeSlack, clock: ManualClock
+) -> None:
+    patient = WebClient(token=TOKEN, base_url=slack.url, timeout=10)
+    dispatcher = make_dispatcher(db, patient, clock, slow_call=5)
+    for n in range(3):
+        queue(db, clock, text=f"Message {n}")
+    slack.fail_next("chat.postMessage", delay=3)  # message 0 is answered after 3 s
+    stop = threading.Event()
+    threads = start_dispatch_threads(dispatcher, stop, interval=60, workers=2)
+    try:
+        dispatcher.wake()
+        # the other worker sends messages 1 and 2 while message 0 waits for its answer
+        slack.wait_for("chat.postMessage", 3, timeout=2)
+        assert {str(p["text"]) for p in slack.posted()} == {"Message 1", "Message 2"}
+        deadline = time.monotonic() + 5
+        while pending(db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        dispatcher.wake()
+        dispatcher.wake()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert sorted(texts(slack, "CNET")) == ["Message 0", "Message 1", "Message 2"]
+    assert pending(db) == 0
 
 
 def test_giving_up_after_max_attempts_tells_the_coordinators(
