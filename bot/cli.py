@@ -224,6 +224,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     rt, dispatcher = _runtime(settings, client)
     app = create_app(rt, make_client(settings.bot_token, settings.api_url, REQUEST_TIMEOUT))
     stop = threading.Event()
+    stopping = threading.Event()
+    server: Any = None
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("stopping (signal %s)", signum)
+        stopping.set()
+        if server is not None:
+            server.close()
+
+    # before anything starts: a SIGTERM while starting is a clean stop too
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     standby = watcher = None
     if not args.no_scheduler:
         try:
@@ -234,6 +246,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     start_dispatch_threads(dispatcher, stop, workers=8)
     web = WebApp(app, rt, health=_scheduler_health(standby))
     server = make_server(web, port=settings.port)
+    if stopping.is_set():
+        server.close()  # the signal came before there was a server to close; it serves nothing
     # the calendar feed's first build takes about a second with 2,000 meetings: do it now
     threading.Thread(target=web.warm_up, name="feed-warm-up", daemon=True).start()
     socket_handler = None
@@ -246,12 +260,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         log.info("serving Slack on http://0.0.0.0:%s/slack/events", server.effective_port)
 
-    def shutdown(signum: int, _frame: object) -> None:
-        log.info("stopping (signal %s)", signum)
-        server.close()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
     try:
         serve_until_closed(server)
     finally:
