@@ -533,13 +533,17 @@ class Dispatcher:
         )
 
     def _find_posted(
-        self, row: _Claimed, matches: Callable[[dict[str, Any]], bool]
+        self,
+        row: _Claimed,
+        matches: Callable[[dict[str, Any]], bool],
+        channel: str | None = None,
     ) -> _Outcome | None:
         """The message of an unanswered attempt if Slack posted it after all; None if it did
-        not (post it now); a retry outcome if Slack cannot be asked right now."""
+        not (post it now); a retry outcome if Slack cannot be asked right now. ``channel``:
+        where the row goes, if the caller has opened it already."""
         assert row.unsure_since is not None
         try:
-            channel = self._channel(row)
+            channel = channel or self._channel(row)
             oldest = f"{(row.unsure_since - LOOKBACK).timestamp():.6f}"
             cursor: str | None = None
             for _ in range(HISTORY_PAGES):
@@ -582,19 +586,19 @@ class Dispatcher:
         before it uploads again."""
         extra = row.payload.get("extra") or {}
         earlier = {str(f) for f in extra.get("file_ids") or []}
+        channel = self._channel(row)
         if row.unsure_since is not None and earlier:
-            found = self._find_posted(row, lambda m: _has_file(m, earlier))
+            found = self._find_posted(row, lambda m: _has_file(m, earlier), channel)
             if found is not None:
                 return found
-        channel = self._channel(row)
         content = str(extra["content"]).encode()
         filename = str(extra["filename"])
         url = self._slack.files_getUploadURLExternal(filename=filename, length=len(content))
         file_id = str(url["file_id"])
-        self._note_file(row.id, file_id)
         upload_url = str(url["upload_url"])
         if not upload_url.startswith(("https://", "http://")):
             return _Outcome("refused", "invalid_upload_url")
+        self._note_file(row.id, file_id)
         request = urllib.request.Request(  # noqa: S310 - an http(s) URL Slack gave for this file
             upload_url,
             data=content,
