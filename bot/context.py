@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Lang
 
+if TYPE_CHECKING:
+    from bot.permissions import Belonging
+
 
 @dataclass(frozen=True)
 class Actor:
-    """A Slack user acting through a command, a button or a modal."""
+    """A Slack user acting through a command, a button or a modal.
+
+    ``coordinators`` names who may do coordinator-only things (for the refusal's sentence);
+    ``belonging`` answers which departments the user belongs to (``bot.permissions``).
+    """
 
     user_id: str
     lang: Lang
     is_coordinator: bool = False
+    coordinators: tuple[str, ...] = ()
+    belonging: Belonging | None = field(default=None, compare=False, repr=False)
 
 
 class Clock(Protocol):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import departments, guard
+from bot import departments, guard, permissions
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -86,6 +86,7 @@ def log(
         older = store.by_number(session, data.supersedes)
         if older is None:
             raise UserError("decision.not_found", ref=f"D-{data.supersedes}")
+        permissions.require_decision_author(actor, older, ref=ref(older), action="supersede")
         if older.status == "revoked":
             raise UserError("decision.supersede_revoked", ref=ref(older))
         if older.superseded_by is not None:
@@ -167,8 +168,7 @@ def get(session: Session, number: int) -> Decision:
 def revoke(session: Session, actor: Actor, number: int, reason: str, now: datetime) -> Decision:
     """Mark D-n revoked with a reason; only its author or a coordinator may."""
     decision = get(session, number)
-    if actor.user_id != decision.author and not actor.is_coordinator:
-        raise UserError("decision.revoke_not_allowed", ref=ref(decision), author=decision.author)
+    permissions.require_decision_author(actor, decision, ref=ref(decision), action="revoke")
     reason = guard.check_text(reason, "reason", required=True)
     if decision.status == "revoked":
         raise UserError("decision.already_revoked", ref=ref(decision))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, followups, guard, outbox
+from bot import bindings, departments, followups, guard, outbox, permissions
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
 from bot.errors import UserError
@@ -31,6 +31,7 @@ PRIORITIES = {
 }  # fmt: skip
 NOTICE = "issue_notice"
 ASSIGNED = "issue_assigned"
+OWNER_CHANGED = "issue_owner_changed"  # to the reporter and the previous owner
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,6 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
             )
 
 
-def _may_change(actor: Actor, issue: Issue) -> None:
-    if actor.user_id not in (issue.owner, issue.reporter) and not actor.is_coordinator:
-        raise UserError(
-            "issue.not_allowed", ref=ref(issue), owner=issue.owner, reporter=issue.reporter
-        )
-
-
 def add_note(
     session: Session, actor: Actor, number: int, text: str, now: datetime,
     *, meeting_id: int | None = None,
@@ -200,19 +194,43 @@ def add_note(
 
 
 def assign(session: Session, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
-    """Owner, reporter or coordinator: a new owner, who is told by DM."""
+    """Owner, reporter or coordinator: a new owner for an open issue (SPEC §4.2)."""
     issue = get(session, number)
+    permissions.require_issue_steward(actor, issue, ref=ref(issue))
+    return _change_owner(session, actor, issue, owner, now)
+
+
+def take(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
+    """A member of an affected department or a coordinator takes ownership of an open issue."""
+    issue = get(session, number)
+    permissions.require_issue_taker(actor, issue, ref=ref(issue))
+    return _change_owner(session, actor, issue, actor.user_id, now)
+
+
+def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now: datetime) -> Issue:
+    if issue.status == "closed":
+        raise UserError("issue.assign_closed", ref=ref(issue))
     if owner == issue.owner:
         raise UserError("issue.already_owner", ref=ref(issue), owner=owner)
-    taking = owner == actor.user_id
-    if not taking:
-        _may_change(actor, issue)
     before = issue.owner
     issue.owner = owner
     issue.last_activity_at = now
     _audit(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
-    if not taking:
+    if owner != actor.user_id:
         _tell_owner(session, issue, now)
+    # the reporter and the previous owner hear of it, unless they made the change themselves
+    for user in dict.fromkeys((issue.reporter, before)):
+        if user and user not in (actor.user_id, owner):
+            outbox.enqueue(
+                session,
+                kind=OWNER_CHANGED,
+                text=f"{ref(issue)}: {issue.title}",
+                user=user,
+                due_at=now,
+                ref_kind="issue",
+                ref_id=issue.id,
+                extra={"before": before, "owner": owner, "by": actor.user_id},
+            )
     refresh_notices(session, issue, now)
     return issue
 
@@ -223,7 +241,7 @@ def close(
 ) -> Issue:  # fmt: skip
     """Owner, reporter or coordinator: close I-n, optionally with the resolving decision."""
     issue = get(session, number)
-    _may_change(actor, issue)
+    permissions.require_issue_steward(actor, issue, ref=ref(issue))
     if issue.status == "closed":
         raise UserError("issue.already_closed", ref=ref(issue))
     if decision is not None:
@@ -248,7 +266,7 @@ def close(
 def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
     """Owner, reporter or coordinator: open a closed issue again."""
     issue = get(session, number)
-    _may_change(actor, issue)
+    permissions.require_issue_steward(actor, issue, ref=ref(issue))
     if issue.status == "open":
         raise UserError("issue.already_open", ref=ref(issue))
     issue.status = "open"
@@ -269,6 +287,9 @@ def acknowledge(
     if row is None:
         affected = ", ".join(d.department for d in issue.departments)
         raise UserError("issue.not_affected", ref=ref(issue), code=wanted, affected=affected)
+    permissions.require_department_member(
+        actor, wanted, key="issue.ack_not_allowed", ref=ref(issue)
+    )
     if row.acked_by:
         raise UserError("issue.already_acked", ref=ref(issue), code=wanted, by=row.acked_by)
     row.acked_by, row.acked_at = actor.user_id, now

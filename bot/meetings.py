@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, guard, meeting_reminders, recurrence
+from bot import bindings, departments, guard, meeting_reminders, permissions, recurrence
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.holidays import holiday
@@ -121,6 +121,7 @@ def schedule(
     session: Session, org: OrgConfig, actor: Actor, data: MeetingInput, now: datetime
 ) -> Scheduled:
     """Coordinator: schedule M-n, or a recurring series of them a year ahead."""
+    permissions.require_coordinator(actor)
     series = series_of(org, data.series)
     title = guard.check_text(data.title or series.name, "title", limit=guard.TITLE_LIMIT)
     place = guard.check_text(data.place, "place", limit=guard.TITLE_LIMIT)
@@ -294,6 +295,7 @@ def move(
     typed_in: str | None = None,
 ) -> Change:
     """Coordinator: M-n at a new time; pending reminders are withdrawn and planned anew."""
+    permissions.require_coordinator(actor)
     meeting = get(session, number)
     _open(meeting, now)
     if start <= now:
@@ -333,6 +335,7 @@ def cancel(
     typed_in: str | None = None,
 ) -> Change:
     """Coordinator: cancel M-n; its pending reminders are withdrawn and the channel is told."""
+    permissions.require_coordinator(actor)
     meeting = get(session, number)
     _open(meeting, now)
     why = guard.check_text(reason, "reason")
@@ -367,6 +370,9 @@ def answer_attendance(
     wanted = departments.resolve(org, [code], required=True)[0]
     if wanted not in series.optional:
         raise UserError("meeting.not_optional", code=wanted, ref=ref(meeting))
+    permissions.require_department_member(
+        actor, wanted, key="meeting.answer_not_allowed", ref=ref(meeting)
+    )
     row = next((a for a in meeting.attendance if a.department == wanted), None)
     if row is None:
         meeting.attendance.append(

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot import bindings
 from bot.context import Actor, Clock, SystemClock
 from bot.home import Refresher
 from bot.i18n import Lang, as_lang
 from bot.orgconfig import OrgConfig
+from bot.permissions import Belonging, ChannelMembers
 from bot.settings import Settings
 from storage import common
 from storage.db import Database
@@ -21,6 +23,7 @@ class Runtime:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     home: Refresher | None = None  # set where a Slack app is wired (handlers.home)
+    members: ChannelMembers | None = None  # likewise: who is in a channel, from Slack
 
     @property
     def org(self) -> OrgConfig:
@@ -32,4 +35,19 @@ class Runtime:
     def actor(self, session: Session, user_id: str) -> Actor:
         """The acting user with their language (their own choice, else the organisation's)."""
         lang: Lang = as_lang(common.user_language(session, user_id) or self.org.language)
-        return Actor(user_id=user_id, lang=lang, is_coordinator=self.is_coordinator(user_id))
+        org = self.org
+
+        def channels() -> dict[str, str]:
+            return {
+                target.removeprefix("dept:"): channel
+                for target, channel in bindings.current(session, org).items()
+                if target.startswith("dept:")
+            }
+
+        return Actor(
+            user_id=user_id,
+            lang=lang,
+            is_coordinator=self.is_coordinator(user_id),
+            coordinators=self.settings.coordinators,
+            belonging=Belonging(user_id, channels, self.members),
+        )

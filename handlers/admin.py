@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import bindings, calendar, digest, meeting_reminders
+from bot import bindings, calendar, digest, meeting_reminders, permissions
 from bot import status as bot_status
 from bot.dates import format_datetime
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
-from handlers.common import Answer, CommandSpec, Request, require_coordinator, run_command
+from handlers.common import Answer, CommandSpec, Request, run_command
 from handlers.ids import Command, command_pattern
 from handlers.views.blocks import section, sections
 
@@ -56,7 +56,7 @@ def departments(req: Request) -> Answer:
 
 
 def channel(req: Request) -> Answer:
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     target = bindings.target_for(req.rt.org, req.parsed.text)
     before = bindings.bind(
         req.session, req.actor.user_id, target, req.channel_id, req.rt.clock.now()
@@ -126,7 +126,7 @@ def status(req: Request) -> Answer:
 
 def calendar_feed(req: Request) -> Answer:
     """Coordinator: the feed's URL; ``/returbot calendar new`` makes the old URL stop working."""
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     public_url = req.rt.settings.public_url
     if not public_url:
         raise UserError("admin.calendar_no_url")

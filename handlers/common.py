@@ -166,17 +166,6 @@ def render_ack(answer: Answer) -> dict[str, Any]:
     return out
 
 
-def require_coordinator(rt: Runtime, actor: Actor) -> None:
-    """Refuse with a sentence naming who may, or how to configure a coordinator."""
-    if actor.is_coordinator:
-        return
-    if not rt.settings.coordinators:
-        raise UserError("common.no_coordinator")
-    raise UserError(
-        "common.coordinator_only", who=", ".join(f"<@{u}>" for u in rt.settings.coordinators)
-    )
-
-
 def lang_of(rt: Runtime, user_id: str) -> Lang:
     """The user's language, read in its own short transaction (for answers after a rollback)."""
     return _lang_of(rt, user_id)
@@ -259,3 +248,69 @@ def queue_confirmation(
         ref_kind=ref_kind,
         ref_id=ref_id,
     )
+
+
+FormAct = Callable[[Session, Actor, dict[str, Any], dict[str, Any]], "str | None"]
+
+
+def submit_form(
+    rt: Runtime,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    *,
+    act: FormAct,
+    error_block: Callable[[UserError], str],
+) -> None:
+    """Answer one form submission in its ack: saved and closed, or the form kept open with one
+    sentence under the field that is wrong, nothing written.
+
+    ``act(session, actor, state, metadata)`` does the work in one transaction and returns the
+    reference of the record it made (``"I-3"``), which the resend guard keeps: the same user
+    sending the same form with the same values again within 60 seconds (a client retrying
+    after a time-out, or a replayed request) closes the form without making a second record.
+    """
+    user_id = str((body.get("user") or {}).get("id") or "")
+    state = (view.get("state") or {}).get("values") or {}
+    meta = view_metadata(view)
+    try:
+        with rt.db.session() as session:
+            actor = rt.actor(session, user_id)
+            _refuse_identity_numbers(state)
+            fingerprint = _form_fingerprint(view, state)
+            common.lock_fingerprint(session, user_id, fingerprint)
+            now = rt.clock.now()
+            earlier = common.recent_receipt(session, user_id, fingerprint, now - RESEND_WINDOW)
+            if earlier is not None:
+                log.info("form %s sent again within a minute: %s", view.get("callback_id"), earlier)
+            else:
+                receipt = act(session, actor, state, meta)
+                if receipt:
+                    common.add_receipt(session, user_id, fingerprint, receipt, now)
+    except UserError as error:
+        message = explain(lang_of(rt, user_id), error, plain=True)
+        block = str(error.params.get("block") or error_block(error))
+        ack(response_action="errors", errors={block: message})
+        return
+    ack()
+
+
+def _refuse_identity_numbers(state: dict[str, Any]) -> None:
+    """Every typed value of a form, before anything else reads it (SPEC §6)."""
+    for block in state:
+        value = modal_value(state, block)
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and guard.contains_identity_number(item):
+                raise UserError("safety.identity_number", field=block, block=block)
+
+
+def _form_fingerprint(view: dict[str, Any], state: dict[str, Any]) -> str:
+    values = {block: modal_value(state, block) for block in sorted(state)}
+    identity = json.dumps(
+        [view.get("callback_id"), view.get("private_metadata") or "", values],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return guard.fingerprint("form", identity)

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import decisions
 from bot.context import Actor, local_today
@@ -19,14 +20,14 @@ from bot.textparse import parse_ref, split_list
 from handlers.common import (
     Answer,
     CommandSpec,
+    FormAct,
     Request,
-    explain,
     lang_of,
     modal_value,
     queue_confirmation,
     run_command,
     shortcut_message,
-    view_metadata,
+    submit_form,
 )
 from handlers.ids import Block, Callback, Command, command_pattern
 from handlers.views import decisions as views
@@ -177,6 +178,7 @@ _ERROR_BLOCK = {
     "decision.future_date": Block.DATE,
     "decision.not_found": Block.SUPERSEDES,
     "decision.supersede_revoked": Block.SUPERSEDES,
+    "decision.supersede_not_allowed": Block.SUPERSEDES,
     "decision.already_superseded": Block.SUPERSEDES,
     "decision.bad_tag": Block.TAGS,
     "decision.too_many_tags": Block.TAGS,
@@ -201,6 +203,21 @@ def error_block(error: UserError) -> str:
     return _FIELD_BLOCK.get(str(error.params.get("field", "")), Block.TITLE)
 
 
+def _log_from_form(rt: Runtime) -> FormAct:
+    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
+        decision = decisions.log(
+            session, rt.org, actor, from_modal(rt, actor, state, meta), rt.clock.now()
+        )
+        text, blocks = views.logged(decision, actor.lang)
+        queue_confirmation(
+            session, rt, text=text, blocks=blocks, channel=meta.get("channel"),
+            user_id=actor.user_id, ref_kind="decision", ref_id=decision.id,
+        )  # fmt: skip
+        return views.ref(decision)
+
+    return act
+
+
 def register(app: App, rt: Runtime) -> None:
     @app.command(command_pattern(Command.DECISION))
     def decision_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -208,25 +225,7 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(Callback.DECISION_MODAL)
     def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        state = view.get("state", {}).get("values", {})
-        meta = view_metadata(view)
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                decision = decisions.log(
-                    session, rt.org, actor, from_modal(rt, actor, state, meta), rt.clock.now()
-                )
-                text, blocks = views.logged(decision, actor.lang)
-                queue_confirmation(
-                    session, rt, text=text, blocks=blocks, channel=meta.get("channel"),
-                    user_id=user_id, ref_kind="decision", ref_id=decision.id,
-                )  # fmt: skip
-        except UserError as error:
-            message = explain(lang_of(rt, user_id), error, plain=True)
-            ack(response_action="errors", errors={error_block(error): message})
-            return
-        ack()
+        submit_form(rt, ack, body, view, act=_log_from_form(rt), error_block=error_block)
 
     @app.shortcut(Callback.DECISION_FROM_MESSAGE)
     def decision_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -8,12 +8,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import digest, outbox
+from bot import digest, outbox, permissions
 from bot.dates import EN_DAYS, NB_DAYS
 from bot.errors import UserError
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
-from handlers.common import Answer, CommandSpec, Request, require_coordinator, run_command
+from handlers.common import Answer, CommandSpec, Request, run_command
 from handlers.ids import Command, command_pattern
 from handlers.views import digest as views
 from handlers.views.blocks import MESSAGE_BLOCKS, context
@@ -45,7 +45,7 @@ def preview(req: Request) -> Answer:
 
 def post(req: Request) -> Answer:
     _no_text(req)
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     _, channel = digest.post_now(req.session, req.rt.org, req.actor.user_id, req.rt.clock.now())
     return Answer(t(req.lang, "digest.posted", channel=channel), receipt="digest")
 

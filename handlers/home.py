@@ -39,6 +39,7 @@ log = logging.getLogger("returbot.home")
 MEMBERS_TTL = 300.0  # seconds a channel's member list is trusted
 RETRY_CAP = 60.0
 NOT_OPENED_TTL = 60.0  # seconds a "has never opened the Home tab" is trusted
+FRESH_AFTER = 10.0  # seconds within which a member list counts as fresh for a refusal
 
 # the users whose Home tab the request being dispatched has changed ("" marks any write)
 _touched: ContextVar[set[str] | None] = ContextVar("home_touched", default=None)
@@ -61,11 +62,15 @@ class Membership:
         """The codes (in ``channels``' order) whose channel has ``user`` as a member."""
         return [code for code, channel in channels.items() if user in self.members(channel)]
 
-    def members(self, channel: str) -> frozenset[str]:
+    def members(self, channel: str, *, fresh: bool = False) -> frozenset[str]:
+        """The channel's members; ``fresh`` asks Slack again unless it was asked moments ago
+        (a refusal looks twice, and repeated refusals must not turn into a stream of calls)."""
         with self._lock:
             cached = self._cache.get(channel)
-        if cached is not None and self.clock() - cached[0] < self.ttl:
-            return cached[1]
+        if cached is not None:
+            age = self.clock() - cached[0]
+            if age < (FRESH_AFTER if fresh else self.ttl):
+                return cached[1]
         found = self._fetch(channel)
         with self._lock:
             self._cache[channel] = (self.clock(), found)
@@ -235,6 +240,7 @@ def _open(
 def register(app: App, rt: Runtime) -> None:
     tab = HomeTab(rt, app.client)
     rt.home = tab.refresher
+    rt.members = tab.membership  # department membership for the permission rules too
     track_changes(rt.db)
     scopes = getattr(app, "request_scopes", None)
     if scopes is not None:

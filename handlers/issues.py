@@ -21,6 +21,7 @@ from bot.textparse import parse_ref, parse_user, split_list
 from handlers.common import (
     Answer,
     CommandSpec,
+    FormAct,
     Request,
     explain,
     lang_of,
@@ -28,7 +29,7 @@ from handlers.common import (
     queue_confirmation,
     run_command,
     shortcut_message,
-    view_metadata,
+    submit_form,
 )
 from handlers.ids import (
     Callback,
@@ -245,6 +246,20 @@ def register_renderers(rt: Runtime) -> None:
     for kind in reminders:
         outbox.renderer(kind)(render_reminder)
 
+    @outbox.renderer(issues.OWNER_CHANGED)
+    def render_owner_changed(
+        session: Session, row: OutboxMessage
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        lang = rt.actor(session, row.user or "").lang
+        extra = row.payload.get("extra", {})
+        return views.owner_changed_dm(
+            _issue(session, row),
+            lang,
+            before=str(extra.get("before", "")),
+            owner=str(extra.get("owner", "")),
+            by=str(extra.get("by", "")),
+        )
+
     @outbox.renderer(issues.ASSIGNED)
     def render_assigned(
         session: Session, row: OutboxMessage
@@ -262,6 +277,62 @@ _ERROR_BLOCK = {
     "issue.bad_priority": IssueBlock.PRIORITY,
     "parse.bad_date": IssueBlock.DUE,
 }
+
+
+def _note_block(_error: UserError) -> str:
+    return IssueBlock.NOTE
+
+
+def _issue_block(error: UserError) -> str:
+    if error.key in _ERROR_BLOCK:
+        return _ERROR_BLOCK[error.key]
+    return IssueBlock.DESCRIPTION if error.params.get("field") == "details" else IssueBlock.TITLE
+
+
+def _note_from_form(rt: Runtime) -> FormAct:
+    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
+        text = str(modal_value(state, IssueBlock.NOTE) or "")
+        meeting = meta.get("meeting")
+        issue = issues.add_note(
+            session,
+            actor,
+            _int(meta.get("issue")),
+            text,
+            rt.clock.now(),
+            meeting_id=meeting if isinstance(meeting, int) else None,
+        )
+        return views.ref(issue)
+
+    return act
+
+
+def _register_from_form(rt: Runtime) -> FormAct:
+    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
+        due = modal_value(state, IssueBlock.DUE)
+        source = meta.get("source")
+        data = issues.IssueInput(
+            title=str(modal_value(state, IssueBlock.TITLE) or ""),
+            description=str(modal_value(state, IssueBlock.DESCRIPTION) or ""),
+            departments=list(modal_value(state, IssueBlock.DEPARTMENTS) or []),
+            owner=modal_value(state, IssueBlock.OWNER) or None,
+            priority=str(modal_value(state, IssueBlock.PRIORITY) or "normal"),
+            due=parse_date(str(due), today=_today(rt)) if due else None,
+            source=SourceLink(**source) if isinstance(source, dict) else None,
+        )
+        issue = issues.register(session, rt.org, actor, data, rt.clock.now())
+        text = t(actor.lang, "issue.registered", ref=views.ref(issue), title=quote(issue.title))
+        queue_confirmation(
+            session, rt, text=text, blocks=None, channel=meta.get("channel"),
+            user_id=actor.user_id, ref_kind="issue", ref_id=issue.id,
+        )  # fmt: skip
+        return views.ref(issue)
+
+    return act
+
+
+def _int(value: object) -> int:
+    """A number from a form's metadata (0, which names no record, when it is not one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
@@ -326,7 +397,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
 
         def act(session: Session, actor: Actor, value: str) -> str:
-            issue = issues.assign(session, actor, _ref_of(value), actor.user_id, rt.clock.now())
+            issue = issues.take(session, actor, _ref_of(value), rt.clock.now())
             return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=views.ref(issue))
 
         button(body, client, act)
@@ -358,70 +429,11 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(IssueCallback.NOTE_MODAL)
     def note_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        meta = view_metadata(view)
-        text = str(modal_value(view.get("state", {}).get("values", {}), IssueBlock.NOTE) or "")
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                issues.add_note(
-                    session,
-                    actor,
-                    int(meta.get("issue", 0)),
-                    text,
-                    rt.clock.now(),
-                    meeting_id=meta.get("meeting"),
-                )
-        except UserError as error:
-            lang = lang_of(rt, user_id)
-            ack(
-                response_action="errors",
-                errors={IssueBlock.NOTE: explain(lang, error, plain=True)},
-            )
-            return
-        ack()
+        submit_form(rt, ack, body, view, act=_note_from_form(rt), error_block=_note_block)
 
     @app.view(IssueCallback.MODAL)
     def issue_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        state = view.get("state", {}).get("values", {})
-        meta = view_metadata(view)
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                due = modal_value(state, IssueBlock.DUE)
-                source = meta.get("source")
-                data = issues.IssueInput(
-                    title=str(modal_value(state, IssueBlock.TITLE) or ""),
-                    description=str(modal_value(state, IssueBlock.DESCRIPTION) or ""),
-                    departments=list(modal_value(state, IssueBlock.DEPARTMENTS) or []),
-                    owner=modal_value(state, IssueBlock.OWNER) or None,
-                    priority=str(modal_value(state, IssueBlock.PRIORITY) or "normal"),
-                    due=parse_date(str(due), today=_today(rt)) if due else None,
-                    source=SourceLink(**source) if isinstance(source, dict) else None,
-                )
-                issue = issues.register(session, rt.org, actor, data, rt.clock.now())
-                text = t(
-                    actor.lang,
-                    "issue.registered",
-                    ref=views.ref(issue),
-                    title=quote(issue.title),
-                )
-                queue_confirmation(
-                    session, rt, text=text, blocks=None, channel=meta.get("channel"),
-                    user_id=user_id, ref_kind="issue", ref_id=issue.id,
-                )  # fmt: skip
-        except UserError as error:
-            lang = lang_of(rt, user_id)
-            block = _ERROR_BLOCK.get(
-                error.key,
-                IssueBlock.DESCRIPTION
-                if error.params.get("field") == "details"
-                else IssueBlock.TITLE,
-            )
-            ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
-            return
-        ack()
+        submit_form(rt, ack, body, view, act=_register_from_form(rt), error_block=_issue_block)
 
     @app.shortcut(Callback.ISSUE_FROM_MESSAGE)
     def issue_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

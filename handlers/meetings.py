@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import bindings, calendar, issues, meeting_reminders, meetings, outbox
+from bot import bindings, calendar, issues, meeting_reminders, meetings, outbox, permissions
 from bot.context import Actor, local_today
 from bot.dates import (
     format_date,
@@ -29,14 +29,14 @@ from bot.textparse import parse_ref
 from handlers.common import (
     Answer,
     CommandSpec,
+    FormAct,
     Request,
     explain,
     lang_of,
     modal_value,
     queue_confirmation,
-    require_coordinator,
     run_command,
-    view_metadata,
+    submit_form,
 )
 from handlers.ids import (
     Command,
@@ -118,7 +118,7 @@ def _holiday_warning(meeting: Meeting, day: date, key: str, lang: Lang) -> str:
 
 
 def schedule(req: Request) -> Answer:
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     org = req.rt.org
     words = req.parsed.text.split(maxsplit=1)
     if not words:
@@ -192,7 +192,7 @@ def agenda(req: Request) -> Answer:
 
 
 def move(req: Request) -> Answer:
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     number, rest = _number(req, "/meeting move M-1 1.12.2026 10:00")
     if not rest.strip():
         raise UserError("meeting.when_needed", series=f"M-{number}")
@@ -221,7 +221,7 @@ def move(req: Request) -> Answer:
 
 
 def cancel(req: Request) -> Answer:
-    require_coordinator(req.rt, req.actor)
+    permissions.require_coordinator(req.actor)
     number, reason = _number(req, "/meeting cancel M-1")
     change = meetings.cancel(
         req.session, req.rt.org, req.actor, number, reason, req.rt.clock.now(),
@@ -378,6 +378,35 @@ _ERROR_BLOCK = {
 }
 
 
+def _form_block(error: UserError) -> str:
+    if error.key in _ERROR_BLOCK:
+        return _ERROR_BLOCK[error.key]
+    return MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE
+
+
+def _schedule_from_form(rt: Runtime) -> FormAct:
+    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
+        permissions.require_coordinator(actor)  # before the fields: they are not the problem
+        duration = modal_value(state, MeetingBlock.DURATION)
+        data = meetings.MeetingInput(
+            series=str(modal_value(state, MeetingBlock.SERIES) or ""),
+            start=_modal_start(rt, state),
+            duration=parse_duration(str(duration)) if duration else None,
+            place=str(modal_value(state, MeetingBlock.PLACE) or ""),
+            title=str(modal_value(state, MeetingBlock.TITLE) or ""),
+            repeat=str(modal_value(state, MeetingBlock.REPEAT) or "none"),
+        )
+        done = meetings.schedule(session, rt.org, actor, data, rt.clock.now())
+        text = scheduled_answer(rt, done, actor.lang)
+        queue_confirmation(
+            session, rt, text=text, blocks=None, channel=meta.get("channel"),
+            user_id=actor.user_id, ref_kind="meeting", ref_id=done.meeting.id,
+        )  # fmt: skip
+        return views.ref(done.meeting)
+
+    return act
+
+
 def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
     try:
         client.chat_postEphemeral(channel=channel, user=user, text=text)
@@ -394,37 +423,7 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(MeetingCallback.MODAL)
     def meeting_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        state = view.get("state", {}).get("values", {})
-        meta = view_metadata(view)
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                require_coordinator(rt, actor)
-                duration = modal_value(state, MeetingBlock.DURATION)
-                data = meetings.MeetingInput(
-                    series=str(modal_value(state, MeetingBlock.SERIES) or ""),
-                    start=_modal_start(rt, state),
-                    duration=parse_duration(str(duration)) if duration else None,
-                    place=str(modal_value(state, MeetingBlock.PLACE) or ""),
-                    title=str(modal_value(state, MeetingBlock.TITLE) or ""),
-                    repeat=str(modal_value(state, MeetingBlock.REPEAT) or "none"),
-                )
-                done = meetings.schedule(session, rt.org, actor, data, rt.clock.now())
-                text = scheduled_answer(rt, done, actor.lang)
-                queue_confirmation(
-                    session, rt, text=text, blocks=None, channel=meta.get("channel"),
-                    user_id=user_id, ref_kind="meeting", ref_id=done.meeting.id,
-                )  # fmt: skip
-        except UserError as error:
-            lang = lang_of(rt, user_id)
-            block = _ERROR_BLOCK.get(
-                error.key,
-                MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE,
-            )
-            ack(response_action="errors", errors={block: explain(lang, error, plain=True)})
-            return
-        ack()
+        submit_form(rt, ack, body, view, act=_schedule_from_form(rt), error_block=_form_block)
 
     def attendance(body: dict[str, Any], client: WebClient, answer: str) -> None:
         user_id = body["user"]["id"]

@@ -264,3 +264,19 @@ def reminder(
     if kind != "ack_reminder":
         buttons.append(button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number)))
     return text, [section(text), actions(buttons, block_id=f"remind:{issue.number}:{code}")]
+
+
+def owner_changed_dm(
+    issue: Issue, lang: Lang, *, before: str, owner: str, by: str
+) -> tuple[str, Blocks]:
+    """To the reporter and the previous owner: the issue has a new owner, and who changed it."""
+    text = t(
+        lang,
+        "issue.owner_changed_dm",
+        ref=ref(issue),
+        title=quote(clip(issue.title, 200)),
+        before=before,
+        owner=owner,
+        by=by,
+    )
+    return text, [section(text)]

@@ -71,6 +71,8 @@ def seed_week(bot: Bot) -> None:
     ok(bot, "/decision", "Felles rutine for uttransport dept:AUA,PU")
     ok(bot, "/decision", "Ny praksis for lengeværende barn dept:RMA")
     ok(bot, "/issue", "Kapasitet på Trandum i desember dept:RMA,UNE")
+    bot.command("/returbot", "channel RMA", user=COORDINATOR, channel="CRMA")
+    bot.slack.set_members("CRMA", ["UOLA"])
     ok(bot, "/issue", "ack I-3 dept:RMA", user="UOLA")
     ok(bot, "/issue", "Tolk til returintervjuer dept:OPA")
     ok(bot, "/issue", "close I-4 Løst med innleid tolk", user="UKARI")

@@ -68,6 +68,7 @@ def test_unbound_department_tells_the_coordinator_once(bot: Bot) -> None:
 
 def test_ack_button_updates_the_notice_in_place(bot: Bot) -> None:
     bind(bot, "RMA", "CRMA")
+    bot.slack.set_members("CRMA", ["URMA"])
     bot.command("/issue", "Felles praksis dept:RMA")
     bot.deliver()
     with bot.db.session() as session:
@@ -84,12 +85,13 @@ def test_ack_button_updates_the_notice_in_place(bot: Bot) -> None:
     assert_valid_blocks(update["blocks"])
     dumped = json.dumps(update["blocks"], ensure_ascii=False)
     assert "URMA" in dumped and "issue_ack" not in dumped
-    again = bot.command("/issue", "ack I-1 dept:RMA")
+    again = bot.command("/issue", "ack I-1 dept:RMA", user=COORDINATOR)
     assert "URMA" in again.text and not again.in_channel
 
 
 def test_take_and_close_buttons_and_permissions(bot: Bot) -> None:
     bind(bot, "RMA", "CRMA")
+    bot.slack.set_members("CRMA", ["UOLA"])
     bot.command("/issue", "Ansvar dept:RMA")
     bot.deliver()
     bot.send(slackreq.action_body("issue_take", "1", user_id="UOLA", channel_id="CRMA"))

@@ -22,7 +22,8 @@ def test_unacknowledged_department_is_reminded_once(bot: Bot) -> None:
     bot.command("/returbot", "channel PU", user=COORDINATOR, channel="CPU")
     bot.command("/issue", "Kvittering dept:RMA,PU", user="UOLA")
     bot.deliver()
-    bot.command("/issue", "ack I-1 dept:PU")
+    bot.slack.set_members("CPU", ["UPER"])
+    bot.command("/issue", "ack I-1 dept:PU", user="UPER", channel="CPU")
     bot.clock.advance(days=1, hours=23)
     assert sweep(bot) == 0
     bot.clock.advance(hours=2)
@@ -57,6 +58,7 @@ def test_an_ack_or_a_close_before_the_moment_withdraws_the_queued_reminder(bot: 
     bot.command("/issue", "Trukket tilbake dept:RMA,PU", user="UOLA")
     bot.clock.advance(days=2, seconds=-30)
     assert sweep(bot) == 2
+    bot.slack.set_members("CPU", ["UPER"])
     bot.command("/issue", "ack I-1 dept:PU", user="UPER", channel="CPU")
     bot.command("/issue", "close I-1", user="UOLA")
     bot.clock.advance(minutes=5)

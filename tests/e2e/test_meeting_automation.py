@@ -144,6 +144,7 @@ def _invites(bot: Bot) -> list[dict[str, object]]:
 
 def test_optional_department_gets_the_agenda_and_answers(bot: Bot) -> None:
     bot.command("/returbot", "channel OPA", user=COORDINATOR, channel="COPA")
+    bot.slack.set_members("COPA", ["UOPA"])
     bot.command("/returbot", "channel quarterly", user=COORDINATOR, channel="CQ")
     bot.command("/meeting", "schedule quarterly 15.12.2026 10:00", user=COORDINATOR)
     bot.command("/meeting", "agenda M-1 Returstatistikk dept:OPA", user="UOLA")
