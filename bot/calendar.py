@@ -8,10 +8,11 @@ is sent with STATUS:CANCELLED rather than dropped.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 
 import icalendar
 from sqlalchemy.orm import Session
@@ -25,6 +26,8 @@ PRODID = "-//returbot//returbot//NB"
 TOKEN_KEY = "calendar_token"  # noqa: S105 (the name of a stored value, not a secret)
 INSTANCE_KEY = "instance_id"
 FEED_PAST = timedelta(days=365)
+# RFC 5545 TEXT holds no control characters but the tab (a line break is written as \n)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def instance_id(session: Session) -> str:
@@ -64,6 +67,15 @@ def uid(meeting: Meeting, instance: str) -> str:
     return f"M-{meeting.number}-{instance}@returbot"
 
 
+def text(value: str) -> icalendar.vText:
+    """``value`` as an iCalendar TEXT value, for any property: line breaks are kept (icalendar
+    writes them as ``\\n`` and escapes ``\\``, ``;`` and ``,``), control characters dropped."""
+    flat = value.replace("\r\n", "\n").replace("\r", "\n")
+    clean = _CONTROL.sub("", flat)
+    # a lone surrogate cannot be written as UTF-8 and would stop the whole file
+    return icalendar.vText(clean.encode("utf-8", "replace").decode("utf-8"))
+
+
 def _event(
     meeting: Meeting, org: OrgConfig, instance: str, series_names: dict[str, str]
 ) -> icalendar.Event:
@@ -74,44 +86,48 @@ def _event(
     event.add("last-modified", meeting.updated_at)
     event.add("dtstart", meeting.starts_at.astimezone(org.timezone))
     event.add("dtend", meeting.ends_at.astimezone(org.timezone))
-    event.add("summary", f"{meeting.title} (M-{meeting.number})")
+    event.add("summary", text(f"{meeting.title} (M-{meeting.number})"))
     event.add("sequence", meeting.sequence)
     cancelled = meeting.status == store.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if meeting.place:
-        event.add("location", meeting.place)
+        event.add("location", text(meeting.place))
     lines = [series_names.get(meeting.series_key, meeting.series_key)]
     if cancelled and meeting.cancel_reason:
         lines.append(meeting.cancel_reason)
     lines.extend(f"{n}. {item.text}" for n, item in enumerate(meeting.agenda, start=1))
-    event.add("description", "\n".join(lines))
-    event.add("categories", [meeting.series_key])
+    event.add("description", text("\n".join(lines)))
+    event.add("categories", [str(text(meeting.series_key))])
     return event
 
 
-def _calendar(org: OrgConfig, name: str) -> icalendar.Calendar:
+def _calendar(org: OrgConfig, name: str, years: tuple[int, int] | None) -> icalendar.Calendar:
+    """The calendar's own properties and its VTIMEZONE, without events."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", org.timezone.key)
-    return cal
-
-
-def _shell(org: OrgConfig, name: str, years: tuple[int, int] | None) -> bytes:
-    """The calendar's own lines and its VTIMEZONE, with ``END:VCALENDAR`` left off."""
-    cal = _calendar(org, name)
+    # icalendar does not know these as TEXT and would write them unescaped: a line break in a
+    # meeting's title broke the file
+    cal.add("x-wr-calname", text(name))
+    cal.add("x-wr-timezone", text(org.timezone.key))
     cal.add("refresh-interval", timedelta(minutes=30), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT30M")
     if years is not None:
         # the zone's rules for the years the meetings span, not since 1970
-        first, last = date(years[0] - 1, 1, 1), date(years[1] + 2, 1, 1)
+        first = date(max(MINYEAR, years[0] - 1), 1, 1)
+        last = date(min(MAXYEAR, years[1] + 2), 1, 1)
         cal.add_component(
             icalendar.Timezone.from_tzinfo(org.timezone, first_date=first, last_date=last)
         )
-    data: bytes = cal.to_ical()
+    return cal
+
+
+def _shell(org: OrgConfig, name: str, years: tuple[int, int] | None) -> bytes:
+    """The calendar without its events and with ``END:VCALENDAR`` left off, for the feed to
+    put its events (each serialised by icalendar, and kept) into."""
+    data: bytes = _calendar(org, name, years).to_ical()
     return data.removesuffix(_END)
 
 
@@ -129,8 +145,11 @@ def build(
     """An iCalendar document holding ``meetings`` with the organisation's VTIMEZONE."""
     chosen = list(meetings)
     names = {s.key: s.name for s in org.series}
-    events = [_event(m, org, instance, names).to_ical() for m in chosen]
-    return _shell(org, name or org.name, _years(chosen, org)) + b"".join(events) + _END
+    cal = _calendar(org, name or org.name, _years(chosen, org))
+    for meeting in chosen:
+        cal.add_component(_event(meeting, org, instance, names))
+    data: bytes = cal.to_ical()
+    return data
 
 
 def meeting_file(session: Session, meeting: Meeting, org: OrgConfig) -> bytes:

@@ -53,21 +53,60 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?\.?$")
 _NAMED = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?(?:\s+(\d{4}))?$")
 _NAMED_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
-_OFFSET = re.compile(r"^\+(\d{1,4})\s*([dwu])$")
+_OFFSET = re.compile(r"^\+(\d+)\s*([dwu])$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 _TIME_LEAD = re.compile(r"^(?:kl\.?|klokka|klokken|at)\s*")
 _DURATION = re.compile(r"^(?:(\d{1,4})\s*([wud]))?\s*(?:(\d{1,4})\s*([ht]))?\s*(?:(\d{1,5})\s*m)?$")
+# Every date the bot accepts lies within this many years of today, either way: room for any
+# decision on record and any meeting ahead, and far enough from datetime's years 1 and 9999 that
+# nothing done with an accepted date (a duration, a reminder, a year of a series, a time zone's
+# rules two years on) can overflow.
+YEARS_AROUND = 100
 
 
 def _norm(text: str) -> str:
     return " ".join(text.strip().lower().replace(",", " ").split())
 
 
-def _make(year: int, month: int, day: int, value: str) -> date:
+def date_range(today: date) -> tuple[date, date]:
+    """The first and the last date the bot accepts: whole years around ``today``."""
+    return date(today.year - YEARS_AROUND, 1, 1), date(today.year + YEARS_AROUND, 12, 31)
+
+
+def check_range(day: date, *, today: date, value: str | None = None) -> date:
+    """``day`` if the bot accepts it; else one sentence naming the years it does accept."""
+    first, last = date_range(today)
+    if not first <= day <= last:
+        raise _out_of_range(today, value or day.isoformat())
+    return day
+
+
+def _out_of_range(today: date, value: str) -> UserError:
+    first, last = date_range(today)
+    return UserError("parse.out_of_range", value=value, first=first.year, last=last.year)
+
+
+def _make(year: int, month: int, day: int, value: str, today: date) -> date:
+    first, last = date_range(today)
+    if not first.year <= year <= last.year:
+        raise _out_of_range(today, value)  # year 0 too: out of range, not "no such date"
     try:
         return date(year, month, day)
     except ValueError:
         raise UserError("parse.no_such_date", value=value) from None
+
+
+def _offset(digits: str, unit: str, today: date, value: str) -> date:
+    """``today`` plus a number of days or weeks, refused before it can overflow."""
+    last = date_range(today)[1]
+    digits = digits.lstrip("0") or "0"
+    # more digits than any allowed offset has: refused without reading the number at all
+    if len(digits) > len(str((last - today).days)):
+        raise _out_of_range(today, value)
+    days = int(digits) * (1 if unit == "d" else 7)
+    if days > (last - today).days:
+        raise _out_of_range(today, value)
+    return today + timedelta(days=days)
 
 
 def _next_day_month(day: int, month: int, today: date, value: str) -> date:
@@ -96,24 +135,23 @@ def _date_part(text: str, today: date, value: str) -> date | None:
     if text in WEEKDAYS:
         return today + timedelta(days=(WEEKDAYS[text] - today.weekday()) % 7)
     if m := _OFFSET.match(text):
-        amount = int(m.group(1))
-        return today + (timedelta(days=amount) if m.group(2) == "d" else timedelta(weeks=amount))
+        return _offset(m.group(1), m.group(2), today, value)
     if m := _ISO.match(text):
-        return _make(int(m.group(1)), int(m.group(2)), int(m.group(3)), value)
+        return _make(int(m.group(1)), int(m.group(2)), int(m.group(3)), value, today)
     if m := _NUMERIC.match(text):
         day, month = int(m.group(1)), int(m.group(2))
         if m.group(3):
-            return _make(_year(m.group(3), value), month, day, value)
+            return _make(_year(m.group(3), value), month, day, value, today)
         return _next_day_month(day, month, today, value)
     if (m := _NAMED.match(text)) and m.group(2) in MONTHS:
         day, month = int(m.group(1)), MONTHS[m.group(2)]
         if m.group(3):
-            return _make(int(m.group(3)), month, day, value)
+            return _make(int(m.group(3)), month, day, value, today)
         return _next_day_month(day, month, today, value)
     if (m := _NAMED_EN.match(text)) and m.group(1) in MONTHS:
         day, month = int(m.group(2)), MONTHS[m.group(1)]
         if m.group(3):
-            return _make(int(m.group(3)), month, day, value)
+            return _make(int(m.group(3)), month, day, value, today)
         return _next_day_month(day, month, today, value)
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -193,24 +194,64 @@ def write_json(records: Iterator[dict[str, Any]], out: io.TextIOBase | Any) -> i
     return count
 
 
+# OWASP, CSV Injection: a spreadsheet reads a cell that starts with one of these as a formula.
+_FORMULA = ("=", "+", "-", "@")
+# a tab, CR (OWASP) or NUL (ASVS 1.2.10) is where a formula can hide; a leading ' is escaped as
+# well, so that reading back is always "drop one leading '", whatever the value was
+_RAW_LEAD = ("\t", "\r", "\x00", "'")
+
+
+def safe(value: str) -> str:
+    """``value`` with a leading ``'`` if a spreadsheet could take it for a formula (OWASP).
+
+    Beyond OWASP's list: a formula behind leading spaces or line breaks (spreadsheets that trim
+    cells on import), and the full-width forms ``＝ ＋ － ＠`` (East Asian spreadsheets read
+    them as the ASCII ones), found by NFKC. ``|`` alone starts no formula (LibreOffice's DDE
+    needs ``=`` first), so it is left as it is.
+    """
+    if value.startswith(_RAW_LEAD):
+        return "'" + value
+    head = unicodedata.normalize("NFKC", value.lstrip()[:1])
+    return "'" + value if head.startswith(_FORMULA) else value
+
+
+def _leaf(value: Any) -> str:
+    return "" if value is None else safe(str(value))
+
+
+def _joined(values: list[str], delimiter: str) -> str:
+    """``values`` as one CSV record with ``delimiter``: an item holding it, a ``"`` or a line
+    break is quoted (``"`` doubled), so ``csv.reader(..., delimiter=delimiter)`` gives it back."""
+    buffer = io.StringIO()
+    # a line terminator holding both CR and LF makes the writer quote an item with either
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue().removesuffix("\r\n")
+
+
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, list):
-        return ";".join(_cell_item(v) for v in value)
-    return str(value)
+        return _joined([_item(v) for v in value], ";")
+    return _leaf(value)
 
 
-def _cell_item(value: Any) -> str:
+def _item(value: Any) -> str:
     if isinstance(value, dict):
-        return "|".join("" if v is None else str(v) for v in value.values())
-    return str(value)
+        return _joined([_leaf(v) for v in value.values()], "|")
+    return _leaf(value)
 
 
 def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase | Any, kind: str) -> int:
-    """CSV with the JSON's columns; lists joined with ';' (nested fields with '|')."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], lineterminator="\n")
-    writer.writeheader()
+    """CSV with the JSON's columns; lists joined with ``;``, an entry's fields with ``|``.
+
+    Every value, list items and their fields too, is made safe for spreadsheets one by one
+    (:func:`safe`), so a list cell never starts a formula either, nor does an item when a list
+    is split into columns. Every value is quoted, so a ``;`` in one stays in its cell also for
+    an import that splits on ``;`` (a Norwegian locale's separator) and honours quotes.
+    """
+    csv.writer(out, lineterminator="\n").writerow(COLUMNS[kind])
+    writer = csv.DictWriter(
+        out, fieldnames=COLUMNS[kind], lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     count = 0
     for record in records:
         writer.writerow({k: _cell(v) for k, v in record.items()})

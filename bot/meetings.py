@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import bindings, departments, guard, meeting_reminders, permissions, recurrence
 from bot.context import Actor, local_today
+from bot.dates import check_range
 from bot.errors import UserError
 from bot.holidays import holiday
 from bot.orgconfig import MeetingSeries, OrgConfig
@@ -127,6 +128,8 @@ def schedule(
     place = guard.check_text(data.place, "place", limit=guard.TITLE_LIMIT)
     duration = _duration(data.duration)
     rule = rule_of(data.repeat)
+    # the form's date picker gives a date that the command's date parser never saw
+    check_range(data.start.date(), today=local_today(now, org.timezone))
     if data.start <= now:
         raise UserError("meeting.in_past")
     first_local = data.start.astimezone(org.timezone)

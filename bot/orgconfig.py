@@ -75,12 +75,19 @@ class OrgConfig:
         return tuple(d.code for d in self.departments)
 
 
+# reminder offsets and follow-up times beyond a year would only overflow date arithmetic
+MAX_CONFIG_DURATION = timedelta(days=365)
+
+
 def parse_config_duration(value: str) -> timedelta:
     """``"2d"`` -> two days; units m, h, d, w. Raises ValueError."""
     m = _DURATION.match(value) if isinstance(value, str) else None
     if not m or int(m.group(1)) <= 0:
         raise ValueError(f"{value!r} is not a duration like 30m, 1h, 2d or 1w")
-    return timedelta(**{_UNIT[m.group(2)]: int(m.group(1))})
+    found = timedelta(**{_UNIT[m.group(2)]: int(m.group(1))}) if len(m.group(1)) < 9 else None
+    if found is None or found > MAX_CONFIG_DURATION:
+        raise ValueError(f"{value!r} is longer than a year (365d), the longest duration allowed")
+    return found
 
 
 def load(path: str | None = None) -> OrgConfig:

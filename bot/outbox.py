@@ -33,8 +33,8 @@ from typing import Any, Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import Clock
@@ -42,7 +42,7 @@ from bot.i18n import t
 from storage import common
 from storage import outbox as store
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import Decision, Issue, Meeting, OutboxMessage
 
 log = logging.getLogger("returbot.outbox")
 
@@ -70,6 +70,14 @@ ARCHIVED_ERRORS = frozenset({"is_archived", "channel_is_archived"})
 USER_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled"})
 
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+_MARKUP = re.compile(r"[`<>]")  # a fault's words go inside `…` and must not ping or link
+UNBUILDABLE = "cannot_build"
+# the records a message can be about, as people name them, and the command that shows one
+_RECORDS: dict[str, tuple[type[Meeting] | type[Issue] | type[Decision], str, str]] = {
+    "meeting": (Meeting, "M", "/meeting show"),
+    "issue": (Issue, "I", "/issue show"),
+    "decision": (Decision, "D", "/decision show"),
+}
 _CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 SentHook = Callable[[Session, OutboxMessage], None]
@@ -211,11 +219,27 @@ class _Claimed:
     to_user: bool = False
     queued_at: datetime | None = None
     unsure_since: datetime | None = None  # an earlier attempt may have posted it
+    broken: str = ""  # why the message could not be composed: it is not sent at all
+    unready: str = ""  # the database failed while composing it: tried again later
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What a Slack call sends, checked before any call is made."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None
+    ts: str | None = None
+    content: bytes = b""
+    filename: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    result: Literal["sent", "rate_limited", "transient", "refused"]
+    # unbuildable: the message cannot be put together (a fault in returbot, or its record is
+    # gone); no attempt would go better, so it fails for good at once
+    result: Literal["sent", "rate_limited", "transient", "refused", "unbuildable"]
     error: str = ""
     retry_after: float = 0.0
     ts: str | None = None
@@ -301,6 +325,82 @@ def _has_file(message: Mapping[str, Any], file_ids: Collection[str]) -> bool:
 def _excerpt(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _reason(error: BaseException) -> str:
+    """A fault in a few words that are safe to show a coordinator: no token, no markup."""
+    said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return _excerpt(_MARKUP.sub("'", redact(said)), 200)
+
+
+def _build(row: _Claimed) -> _Built:
+    """The Slack call's content; raises if the row cannot make a message."""
+    payload = row.payload
+    text = payload.get("text") or ""
+    blocks = payload.get("blocks")
+    if not isinstance(text, str):
+        raise TypeError(f"the text is a {type(text).__name__}")
+    if blocks is not None and not isinstance(blocks, list):
+        raise TypeError(f"the blocks are a {type(blocks).__name__}")
+    if row.method == UPDATE:
+        if not payload.get("ts"):
+            raise ValueError("chat.update without the ts of the message")
+        return _Built(text, blocks, ts=str(payload["ts"]))
+    if row.method != UPLOAD:
+        return _Built(text, blocks, ts=str(payload["ts"]) if payload.get("ts") else None)
+    extra = payload.get("extra") or {}
+    content, filename = extra.get("content"), extra.get("filename")
+    if not isinstance(content, str) or not isinstance(filename, str) or not filename:
+        raise ValueError("an upload without its file's name and content")
+    title = str(extra.get("title") or filename)
+    return _Built(text, blocks, content=content.encode("utf-8"), filename=filename, title=title)
+
+
+@dataclass(frozen=True)
+class _About:
+    """The record a message is about: ``M-5`` while it exists, ``meeting #5`` once it is gone."""
+
+    kind: str | None
+    ref: str
+    exists: bool
+    command: str = ""
+
+
+def _about(session: Session, row: OutboxMessage) -> _About:
+    if row.ref_kind is None or row.ref_id is None:
+        return _About(row.ref_kind, "", exists=False)
+    known = _RECORDS.get(row.ref_kind)
+    if known is None:
+        return _About(row.ref_kind, f"{row.ref_kind} #{row.ref_id}", exists=True)
+    model, letter, command = known
+    number = session.scalar(select(model.number).where(model.id == row.ref_id))
+    if number is None:
+        return _About(row.ref_kind, f"{row.ref_kind} #{row.ref_id}", exists=False)
+    ref = f"{letter}-{number}"
+    return _About(row.ref_kind, ref, exists=True, command=f"{command} {ref}")
+
+
+def _about_words(lang: str, about: _About) -> str:
+    """`` about *M-5*``, `` about a record that is no longer…``, or nothing."""
+    if about.kind == "digest":
+        record = t(lang, "outbox.record_digest")
+    elif about.command:
+        record = f"*{about.ref}*"
+    elif about.ref and not about.exists:
+        record = t(lang, "outbox.record_gone", ref=about.ref)
+    elif about.ref:
+        record = about.ref
+    else:
+        return ""
+    return t(lang, "outbox.about_record", record=record)
+
+
+def _fix_unbuildable(lang: str, about: _About) -> str:
+    if about.command:
+        return t(lang, "outbox.fix_unbuildable", command=about.command, record=about.ref)
+    if about.ref and not about.exists:
+        return t(lang, "outbox.fix_unbuildable_gone")
+    return t(lang, "outbox.fix_unbuildable_other")
 
 
 @dataclass
@@ -462,37 +562,64 @@ class Dispatcher:
     def _claim(self) -> list[_Claimed]:
         with self.db.session() as session:
             rows = store.claim_due(session, self.clock.now(), self.worker, self.lease, self.batch)
-            return [
-                _Claimed(
-                    id=r.id,
-                    kind=r.kind,
-                    method=r.method,
-                    target=str(r.channel or r.user),
-                    payload=self._compose(session, r),
-                    to_user=r.channel is None,
-                    queued_at=r.created_at,
-                    unsure_since=r.unsure_since,
+            claimed = []
+            for r in rows:
+                payload, broken, unready = self._compose(session, r)
+                claimed.append(
+                    _Claimed(
+                        id=r.id,
+                        kind=r.kind,
+                        method=r.method,
+                        target=str(r.channel or r.user),
+                        payload=payload,
+                        to_user=r.channel is None,
+                        queued_at=r.created_at,
+                        unsure_since=r.unsure_since,
+                        broken=broken,
+                        unready=unready,
+                    )
                 )
-                for r in rows
-            ]
+            return claimed
 
-    def _compose(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
+    def _compose(self, session: Session, row: OutboxMessage) -> tuple[dict[str, Any], str, str]:
+        """The row's payload as its renderer composes it now; why it cannot be composed at
+        all; why not now (the database failed, which another attempt may not meet)."""
         payload = dict(row.payload)
         compose = _RENDERERS.get(row.kind)
         if compose is None:
-            return payload
+            return payload, "", ""
         try:
             with session.begin_nested():
-                payload["text"], payload["blocks"] = compose(session, row)
+                text, blocks = compose(session, row)
+        except (OperationalError, InterfaceError) as error:
+            # its words hold SQL and its parameters: they stay in the log
+            log.warning("outbox #%d: the database failed composing %s: %s", row.id, row.kind, error)
+            return payload, "", f"database: {type(error).__name__}"
         except Exception as error:
-            # the text queued with the row still goes out; the fault is logged, not fatal
-            log.warning("outbox #%d: could not compose %s (%s)", row.id, row.kind, error)
-        return payload
+            # a message half composed would say the wrong thing: none is sent, and the
+            # coordinators are told which message and which record
+            log.error(
+                "outbox #%d: could not compose %s: %s",
+                row.id,
+                row.kind,
+                redact("".join(traceback.format_exception(error)).rstrip()),
+            )
+            return payload, _reason(error), ""
+        payload["text"], payload["blocks"] = text, blocks
+        return payload, "", ""
 
     def _send(self, row: _Claimed) -> _Outcome:
-        payload = row.payload
-        text = str(payload.get("text") or "")
-        blocks = payload.get("blocks")
+        if row.broken:
+            return _Outcome("unbuildable", row.broken)
+        if row.unready:
+            return _Outcome("transient", f"composing: {row.unready}")
+        try:
+            built = _build(row)
+        except Exception as error:
+            reason = _reason(error)
+            log.error("outbox #%d (%s) cannot be sent as queued: %s", row.id, row.kind, reason)
+            return _Outcome("unbuildable", reason)
+        text, blocks = built.text, built.blocks
         try:
             if row.method == POST:
                 if row.unsure_since is not None:
@@ -509,13 +636,13 @@ class Dispatcher:
                 )
             elif row.method == UPDATE:
                 response = self._slack.chat_update(
-                    channel=row.target, ts=str(payload["ts"]), text=text, blocks=blocks
+                    channel=row.target, ts=str(built.ts), text=text, blocks=blocks
                 )
             elif row.method == UPLOAD:
-                return self._upload(row, text)
+                return self._upload(row, built)
             else:
                 args: dict[str, Any] = {"channel": row.target, "text": text}
-                args.update({k: payload[k] for k in ("blocks", "ts") if payload.get(k)})
+                args.update({k: v for k, v in (("blocks", blocks), ("ts", built.ts)) if v})
                 response = self._slack.api_call(row.method, json=args)
                 if response.status_code != 200 or not response.get("ok"):
                     return _classify(response)
@@ -580,7 +707,7 @@ class Dispatcher:
             return row.target
         return str(self._slack.conversations_open(users=row.target)["channel"]["id"])
 
-    def _upload(self, row: _Claimed, comment: str) -> _Outcome:
+    def _upload(self, row: _Claimed, built: _Built) -> _Outcome:
         """Slack's three steps of a file upload. The file's ID is recorded before the file is
         shared, so after an unanswered attempt the next one looks for that file in the channel
         before it uploads again."""
@@ -591,8 +718,7 @@ class Dispatcher:
             found = self._find_posted(row, lambda m: _has_file(m, earlier), channel)
             if found is not None:
                 return found
-        content = str(extra["content"]).encode()
-        filename = str(extra["filename"])
+        content, filename = built.content, built.filename
         url = self._slack.files_getUploadURLExternal(filename=filename, length=len(content))
         file_id = str(url["file_id"])
         upload_url = str(url["upload_url"])
@@ -610,9 +736,9 @@ class Dispatcher:
         ) as answer:
             answer.read()
         self._slack.files_completeUploadExternal(
-            files=[{"id": file_id, "title": str(extra.get("title") or filename)}],
+            files=[{"id": file_id, "title": built.title}],
             channel_id=channel,
-            initial_comment=comment or None,
+            initial_comment=built.text or None,
         )
         return _Outcome("sent", channel=channel)
 
@@ -667,6 +793,8 @@ class Dispatcher:
             return "skipped"
         row.attempts += 1
         row.last_error = outcome.error[:500]
+        if outcome.result == "unbuildable":
+            return self._unbuildable(session, row, claimed, outcome.error)
         if outcome.unsure and row.method in (POST, UPLOAD) and row.unsure_since is None:
             row.unsure_since = now
         row.claimed_by = row.claimed_until = None
@@ -694,6 +822,52 @@ class Dispatcher:
             row.last_error,
         )
         self._after_failure(session, row, claimed, gave_up=outcome.result == "transient")
+        return "failed"
+
+    def _unbuildable(
+        self, session: Session, row: OutboxMessage, claimed: _Claimed, reason: str
+    ) -> str:
+        """Fail a message that cannot be put together, and tell the coordinators once which
+        message, for which record, and what to do: trying again would fail the same way."""
+        about = _about(session, row)
+        row.status = store.FAILED
+        row.claimed_by = row.claimed_until = None
+        row.last_error = f"{UNBUILDABLE}: {about.ref or row.kind}: {reason}"[:500]
+        log.error("outbox #%d (%s) failed for good: %s", row.id, row.kind, row.last_error)
+        if row.kind == "alert":
+            return "failed"  # an alert about an alert would loop; failed() still lists it
+        now = self.clock.now()
+        is_user = row.channel is None
+        fallback = claimed.payload.get("fallback_user")
+        if fallback and fallback not in self.coordinators:
+            # the person who asked for it was told it was coming
+            lang = common.user_language(session, fallback) or self.lang
+            enqueue(
+                session, kind="fallback", user=fallback, due_at=now,
+                text=t(lang, "outbox.unbuildable_note", about=_about_words(lang, about),
+                       where=_where(lang, claimed.target, is_user)),
+                dedupe_key=f"fallback:{row.id}", extra={"failed": row.id, "kind": row.kind},
+            )  # fmt: skip
+        if not self.coordinators:
+            log.warning("outbox #%d cannot be built and no coordinator is configured", row.id)
+            return "failed"
+        day = now.astimezone(self.tz).date().isoformat()
+        for coordinator in self.coordinators:
+            lang = common.user_language(session, coordinator) or self.lang
+            text = t(
+                lang, "outbox.alert_unbuildable", about=_about_words(lang, about),
+                where=_where(lang, claimed.target, is_user), kind=row.kind, error=reason,
+                fix=_fix_unbuildable(lang, about),
+            )  # fmt: skip
+            # once a day per message kind and record, however many of its messages fail
+            key = f"alert:{UNBUILDABLE}:{row.kind}:{about.ref}:{day}:{coordinator}"
+            queued = enqueue(
+                session, kind="alert", text=text, user=coordinator, due_at=now,
+                dedupe_key=key[:200],
+                extra={"failed": row.id, "error": row.last_error, "target": claimed.target},
+            )  # fmt: skip
+            if queued is not None:
+                log.info("outbox #%d: alert queued for coordinator %s", row.id, coordinator)
         return "failed"
 
     def _run_hooks(self, session: Session, row: OutboxMessage) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from bot.errors import UserError
 from bot.holidays import holiday, next_working_day
 
 RULES = ("weekly", "monthly", "quarterly")
@@ -75,11 +76,17 @@ def _nominal(first: datetime, rule: str, index: int) -> datetime:
 def occurrences(
     first: datetime, rule: str, tz: ZoneInfo, *, until: date, start_index: int = 0
 ) -> list[Occurrence]:
-    """The occurrences from ``start_index`` whose nominal local date is on or before ``until``."""
+    """The occurrences from ``start_index`` whose nominal local date is on or before ``until``.
+
+    A series asked for from its first meeting always has that meeting: one that starts after
+    ``until`` (further ahead than the bot keeps a series' meetings) is refused with a sentence.
+    """
     _check(rule)
     wall = first.astimezone(tz).replace(tzinfo=None)
     out: list[Occurrence] = []
     index = max(0, start_index)
+    if index == 0 and wall.date() > until:
+        raise UserError("meeting.series_too_far", last=until.isoformat())
     while True:
         nominal = _nominal(wall, rule, index)
         if nominal.date() > until:

@@ -276,6 +276,7 @@ _ERROR_BLOCK = {
     "issue.due_in_past": IssueBlock.DUE,
     "issue.bad_priority": IssueBlock.PRIORITY,
     "parse.bad_date": IssueBlock.DUE,
+    "parse.out_of_range": IssueBlock.DUE,
 }
 
 

@@ -371,6 +371,8 @@ _ERROR_BLOCK = {
     "meeting.date_needed": MeetingBlock.DATE,
     "meeting.in_past": MeetingBlock.DATE,
     "parse.bad_date": MeetingBlock.DATE,
+    "parse.out_of_range": MeetingBlock.DATE,
+    "meeting.series_too_far": MeetingBlock.REPEAT,
     "parse.dst_gap": MeetingBlock.TIME,
     "meeting.too_long": MeetingBlock.DURATION,
     "parse.bad_duration": MeetingBlock.DURATION,

@@ -127,6 +127,53 @@ def test_datetime_errors(text: str, key: str) -> None:
     assert caught.value.key == key
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31",
+        "31.12.9999",
+        "14. mars 9999",
+        "March 14 9999",
+        "0000-01-01",  # year 0: out of range, not "no such date"
+        "1.1.0001",
+        "2127-01-01",
+        "1925-12-31",
+        "+99999d",
+        "+9999999w",
+        "+9999w",  # 191 years
+        "+" + "9" * 5000 + "d",  # more digits than int() reads: refused before reading
+    ],
+)
+def test_a_date_too_far_from_today_says_which_years_are_accepted(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_date(text, today=TODAY)
+    assert caught.value.key == "parse.out_of_range"
+    assert (caught.value.params["first"], caught.value.params["last"]) == (1926, 2126)
+    assert "1926" in t("en", caught.value.key, **caught.value.params)
+    assert "2126" in t("nb", caught.value.key, **caught.value.params)
+
+
+def test_the_accepted_range_is_whole_years_a_century_around_today() -> None:
+    assert parse_date("2126-12-31", today=TODAY) == date(2126, 12, 31)
+    assert parse_date("1926-01-01", today=TODAY) == date(1926, 1, 1)
+    last_offset = (date(2126, 12, 31) - TODAY).days
+    assert parse_date(f"+{last_offset}d", today=TODAY) == date(2126, 12, 31)
+    with pytest.raises(UserError):
+        parse_date(f"+{last_offset + 1}d", today=TODAY)
+    assert parse_date("+0003d", today=TODAY) == date(2026, 11, 28)
+    assert parse_date("+9999d", today=TODAY) == TODAY + timedelta(days=9999)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["31.12.9999 10:00", "9999-12-31 23:30", "+99999d 10:00", "+60000w 10:00", "1.1.0001 00:10"],
+)
+def test_a_date_and_time_too_far_from_today_is_refused_too(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_datetime(text, now=NOW, tz=OSLO)
+    assert caught.value.key == "parse.out_of_range"
+
+
 def test_durations() -> None:
     assert parse_duration("90m") == timedelta(minutes=90)
     assert parse_duration("2h") == timedelta(hours=2)

@@ -13,15 +13,18 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from bot import outbox
+from bot import meeting_reminders, outbox, status
 from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
+from bot.runtime import Runtime
 from bot.scheduler import start_dispatch_threads
 from storage import common
 from storage import outbox as store
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import Meeting, OutboxMessage
+from tests.conftest import make_settings
 from tests.support.fakeslack import FakeSlack
 
 TOKEN = "xoxb-test-token"
@@ -683,3 +686,129 @@ def test_the_loop_survives_an_unexpected_error(
             thread.join(timeout=5)
     assert texts(slack, "CNET") == ["After the hiccup"]
     assert "outbox run failed" in caplog.text and TOKEN not in caplog.text
+
+
+# A message that cannot be put together: failed for good at once, reported, never dropped.
+
+
+def _real_renderers(db: Database, clock: ManualClock, slack: FakeSlack) -> None:
+    from handlers import meetings as meeting_handlers
+
+    rt = Runtime(settings=make_settings(api_url=slack.url), db=db, clock=clock)
+    meeting_handlers.register_renderers(rt)
+
+
+def _failures(db: Database) -> list[str]:
+    with db.session() as session:
+        return [f.error for f in status.read(session).failures]
+
+
+def test_a_message_whose_record_is_gone_fails_once_and_tells_the_coordinators(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    _real_renderers(db, clock, slack)
+    reminder = {
+        "kind": meeting_reminders.REMINDER, "text": "M-1", "ref_kind": "meeting",
+        "ref_id": 4242, "extra": {"offset": 3600},
+    }  # fmt: skip
+    gone = queue(db, clock, **reminder)
+    queue(db, clock, text="An ordinary notice")
+    # before: the queued "M-1" went out as the reminder, and nobody heard of the fault
+    assert dispatcher.run_once() == DispatchReport(sent=1, failed=1)
+    assert texts(slack, "CNET") == ["An ordinary notice"]
+    assert gone is not None
+    row = get(db, gone)
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert row.last_error == "cannot_build: meeting #4242: LookupError: meeting #4242 is gone"
+    assert dispatcher.run_once() == DispatchReport(sent=2)  # one alert to each coordinator
+    for coordinator in COORDINATORS:
+        (alert,) = texts(slack, coordinator)
+        assert "`meeting_reminder`" in alert and "<#CNET>" in alert
+        assert "no longer in the database (meeting #4242)" in alert
+        assert "LookupError: meeting #4242 is gone" in alert and "/returbot status" in alert
+    # another message about the same record the same day: failed and listed, not alerted again
+    queue(db, clock, **reminder)
+    drain(dispatcher, clock, rounds=3)
+    assert all(len(texts(slack, c)) == 1 for c in COORDINATORS)
+    assert texts(slack, "CNET") == ["An ordinary notice"]  # never tried, let alone retried
+    assert _failures(db) == [row.last_error, row.last_error]
+
+
+@outbox.renderer("test-broken-renderer")
+def _broken_renderer(session: Any, row: OutboxMessage) -> tuple[str, None]:
+    raise ValueError(f"no view for <!channel> `{TOKEN}`")
+
+
+def test_a_broken_renderer_names_the_record_and_the_command_that_shows_it(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    with db.session() as session:
+        meeting = Meeting(
+            number=7, series_key="network", title="Nettverksmøte", starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(hours=2), created_by="UCOORD1",
+        )  # fmt: skip
+        session.add(meeting)
+        session.flush()
+        meeting_id = meeting.id
+    queue(
+        db, clock, kind="test-broken-renderer", text="Queued text", channel="CPRIV",
+        fallback_user="UKARI", ref_kind="meeting", ref_id=meeting_id,
+    )  # fmt: skip
+    assert dispatcher.run_once() == DispatchReport(failed=1)
+    assert dispatcher.run_once() == DispatchReport(sent=3)  # the asker and two coordinators
+    assert texts(slack, "CPRIV") == []
+    (note,) = texts(slack, "UKARI")  # told the file or notice they were promised is not coming
+    assert "*M-7*" in note and "<#CPRIV>" in note and "coordinators have been told" in note
+    for coordinator in COORDINATORS:
+        (alert,) = texts(slack, coordinator)
+        assert "*M-7*" in alert and "`/meeting show M-7`" in alert
+        assert "ValueError: no view for" in alert
+        assert TOKEN not in alert and "<!channel>" not in alert
+    (error,) = _failures(db)
+    assert error.startswith("cannot_build: M-7: ValueError") and TOKEN not in error
+
+
+def test_an_upload_that_lost_its_file_fails_for_good_without_calling_slack(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    row_id = queue_upload(db, clock)
+    with db.session() as session:
+        # a row as an older version or a hand edit may leave it: no content to upload
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.payload = {**row.payload, "extra": {"filename": "M-1.ics"}}
+    # before: a KeyError taken for a network fault, retried 12 times over half an hour
+    assert dispatcher.run_once() == DispatchReport(failed=1)
+    assert slack.calls_to("files.getUploadURLExternal") == []
+    drain(dispatcher, clock, rounds=3)
+    assert slack.calls_to("files.getUploadURLExternal") == []
+    assert get(db, row_id).attempts == 1
+    for coordinator in COORDINATORS:
+        (alert,) = texts(slack, coordinator)
+        assert "`ics`" in alert and "without its file" in alert
+
+
+_LOCKED = {"left": 1}
+
+
+@outbox.renderer("test-locked-renderer")
+def _locked_once(session: Any, row: OutboxMessage) -> tuple[str, None]:
+    if _LOCKED["left"]:
+        _LOCKED["left"] -= 1
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+    return "Composed at last", None
+
+
+def test_a_database_fault_while_composing_is_tried_again_not_failed(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    _LOCKED["left"] = 1
+    row_id = queue(db, clock, kind="test-locked-renderer", text="Queued text")
+    assert dispatcher.run_once() == DispatchReport(retried=1)
+    assert row_id is not None
+    row = get(db, row_id)
+    assert (row.status, row.last_error) == ("pending", "composing: database: OperationalError")
+    clock.advance(minutes=1)
+    assert dispatcher.run_once() == DispatchReport(sent=1)
+    assert texts(slack, "CNET") == ["Composed at last"]
+    assert all(texts(slack, c) == [] for c in COORDINATORS)

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import UserError
 from bot.holidays import holiday
+from bot.i18n import t
 from bot.recurrence import RULES, Occurrence, localize, occurrences, ordinal_description
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -183,11 +185,24 @@ def test_start_index_and_until() -> None:
         (3, date(2027, 3, 9)),
     ]
     assert series("2026-12-08 10:00", "monthly", "2027-03-08", start_index=4) == []
-    assert series("2026-12-08 10:00", "weekly", "2026-12-07") == []
+    assert series("2026-12-08 10:00", "weekly", "2026-12-08", start_index=1) == []
     assert days(series("2026-12-08 10:00", "weekly", "2026-12-08")) == ["2026-12-08"]
     # until is about the nominal date: Maundy Thursday is in, though it moves past until
     moved = series("2026-03-26 10:00", "weekly", "2026-04-02")
     assert days(moved) == ["2026-03-26", "2026-04-07"]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_a_series_from_its_first_meeting_is_never_empty(rule: str) -> None:
+    # a first meeting beyond `until` (a year ahead when scheduling) made an empty series,
+    # and scheduling took its first meeting from it: IndexError
+    with pytest.raises(UserError) as refused:
+        series("2028-01-19 10:00", rule, "2027-11-26")
+    assert refused.value.key == "meeting.series_too_far"
+    assert refused.value.params == {"last": "2027-11-26"}
+    assert "2027-11-26" in t("en", refused.value.key, **refused.value.params)
+    # the first meeting on `until` itself is in
+    assert days(series("2027-11-26 10:00", rule, "2027-11-26")) == ["2027-11-26"]
 
 
 def test_first_in_another_zone() -> None:

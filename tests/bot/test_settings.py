@@ -119,6 +119,8 @@ def test_a_config_file(tmp_path: Path) -> None:
         ),
         (('kind = "external"', 'kind = "partner"'), "departments[1].kind"),
         (("[organization]", "[organization"), "not valid TOML"),
+        (('reminders = ["1h", "2d"]', 'reminders = ["1h", "99999999999w"]'), "longer than a year"),
+        (("[organization]", '[issues]\nack_within = "400d"\n[organization]'), "issues.ack_within"),
     ],
 )
 def test_bad_config_stops_with_one_line(
