@@ -1,61 +1,165 @@
-"""HTTP: ``POST /slack/events`` (Bolt), ``GET /healthz``, the calendar feed; served by waitress."""
+"""HTTP: ``POST /slack/events`` (the signature checked here, then Bolt), ``GET /healthz``, the
+calendar feed; served by waitress as ``bot.serving`` sets it up."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot import calendar
 from bot.calendar import Feed, token_matches
 from bot.runtime import Runtime
+from bot.serving import (
+    MAX_BODY,
+    REQUEST_THREADS,
+    Limits,
+    Tally,
+    make_server,
+    serve_until_closed,
+)
+
+__all__ = [
+    "MAX_BODY",
+    "REQUEST_THREADS",
+    "Limits",
+    "SlackEndpoint",
+    "WebApp",
+    "make_server",
+    "serve_until_closed",
+]
 
 log = logging.getLogger("returbot.server")
 StartResponse = Callable[..., Any]
-MAX_BODY = 1024 * 1024
-# Request threads per process. A request is a few milliseconds of Python and a few round trips
-# to the database, and the GIL lets one thread run at a time: two threads overlap one's database
-# wait with the other's work. More only contend (bench/load.py, 50 clients on two processes:
-# 2 threads 300 requests/s, p99 257 ms; 4 threads 239/s, p99 374 ms; 8 threads 269/s, p99 588 ms
-# over 20 s). For more capacity, run more processes.
-REQUEST_THREADS = 2
 _FEED = re.compile(r"/calendar/([A-Za-z0-9_-]{16,64})\.ics")
 
 
-class WebApp:
-    """The WSGI application: Slack's endpoint, the health check and the calendar feed."""
+class SlackEndpoint:
+    """``POST /slack/events``: a request without a valid signature is refused before its body is
+    read as form or JSON; a signed body Bolt cannot read is a 400 and one log line."""
 
-    def __init__(
-        self, app: App | None, rt: Runtime, *, health: Callable[[], dict[str, Any]] | None = None
-    ) -> None:
-        # without a Bolt app (the scheduler process) only the health check is served
-        self.slack = SlackRequestHandler(app, path="/slack/events") if app is not None else None
-        self.rt = rt
-        self.extra_health = health
-        self.feed = Feed(rt.org)
+    def __init__(self, app: App, signing_secret: str) -> None:
+        if not signing_secret.strip():
+            raise ValueError("Slack's HTTP endpoint needs the signing secret")
+        self.app = app
+        self.verifier = SignatureVerifier(signing_secret)
+        self.refused = Tally("refused %d request(s) to /slack/events without a valid signature")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not timestamp or not signature:
+            return self.refuse(start_response)
+        # waitress hands a request over only once all of it has arrived (within the read
+        # deadlines, at most MAX_BODY), so this read neither waits on the client nor grows
+        length = environ.get("CONTENT_LENGTH") or "0"
+        size = min(int(length), MAX_BODY) if length.isdigit() else 0
+        body: bytes = environ["wsgi.input"].read(size)
+        try:
+            valid = self.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):  # a timestamp not a number, a body not UTF-8, a
+            valid = False  # signature not ASCII (hmac.compare_digest refuses it)
+        if not valid:
+            return self.refuse(start_response)
+        headers = WsgiHttpRequest(environ).get_headers()
+        try:
+            request = BoltRequest(
+                body=body.decode(), query=environ.get("QUERY_STRING", ""), headers=headers
+            )
+        except Exception as error:  # Bolt reads the body here: any failure means its shape
+            log.warning(
+                "signed Slack request with a body that cannot be read: %s (%d bytes, %s)",
+                type(error).__name__,
+                len(body),
+                environ.get("CONTENT_TYPE") or "no content type",
+            )
+            return _reply(start_response, "400 Bad Request", {"error": "malformed body"})
+        answer = self.app.dispatch(request)
+        response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
+
+    def refuse(self, start_response: StartResponse) -> Iterable[bytes]:
+        self.refused.add()
+        return _reply(start_response, "401 Unauthorized", {"error": "invalid signature"})
+
+
+class WebApp:
+    """The WSGI application: Slack's endpoint, the health check and the calendar feed.
+
+    With a Bolt ``app`` it is returbot over HTTP (the signing secret is required); without one
+    there is no Slack endpoint at all: Socket Mode (``feed=True``) or the scheduler's health.
+    """
+
+    def __init__(
+        self,
+        app: App | None,
+        rt: Runtime,
+        *,
+        health: Callable[[], dict[str, Any]] | None = None,
+        feed: bool | None = None,
+    ) -> None:
+        self.slack = SlackEndpoint(app, rt.settings.signing_secret) if app is not None else None
+        self.rt = rt
+        self.extra_health = health
+        self.serves_feed = app is not None if feed is None else feed
+        self.feed = Feed(rt.org)
+        self.failures: dict[tuple[str, str], int] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self.route(environ, start_response)
+        except Exception as error:
+            self.failed(error, environ.get("PATH_INFO", ""))
+            return _reply(
+                start_response,
+                "500 Internal Server Error",
+                {"error": "internal error"},
+                exc_info=sys.exc_info(),
+            )
+
+    def route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.health(start_response)
-        if self.slack is None:
-            return _reply(start_response, "404 Not Found", {"error": "not found"})
-        if path == "/slack/events" and method == "POST":
-            return self.slack(environ, start_response)  # type: ignore[arg-type]
-        if method in ("GET", "HEAD") and path.startswith("/calendar/"):
+        if path == "/slack/events" and method == "POST" and self.slack is not None:
+            return self.slack(environ, start_response)
+        if self.serves_feed and method in ("GET", "HEAD") and path.startswith("/calendar/"):
             return self.calendar(path, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
+    def failed(self, error: Exception, path: str) -> None:
+        """Log a failure: its stack once per kind and place, after that one line each."""
+        where = error.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        place = f"{where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where else "?"
+        kind = (type(error).__name__, place)
+        seen = self.failures.get(kind, 0)
+        first = not seen and len(self.failures) < 100  # past 100 kinds, every one is a line
+        if first or seen:
+            self.failures[kind] = seen + 1
+        # the feed's path holds its secret token; any path is the client's text, so quoted
+        shown = "/calendar/…" if path.startswith("/calendar/") else repr(path[:100])
+        if first:
+            log.error("%s serving %s", kind[0], shown, exc_info=error)
+        else:
+            log.error("%s serving %s at %s (seen %d times)", kind[0], shown, place, seen + 1)
+
     def warm_up(self) -> None:
         """Build the calendar feed once, so that its first subscriber is not kept waiting."""
+        if not self.serves_feed:
+            return
         try:
             with self.rt.db.session() as session:
                 if calendar.has_token(session):
@@ -79,8 +183,10 @@ class WebApp:
     def calendar(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
         """The feed for a right token; any other path under /calendar/ is a plain 404."""
         found = _FEED.fullmatch(path)
+        if found is None:  # a path that cannot hold a token costs no database round trip
+            return _reply(start_response, "404 Not Found", {"error": "not found"})
         with self.rt.db.session() as session:
-            if found is None or not token_matches(session, found.group(1)):
+            if not token_matches(session, found.group(1)):
                 return _reply(start_response, "404 Not Found", {"error": "not found"})
             body = self.feed.body(session, self.rt.clock.now())
         start_response(
@@ -94,39 +200,13 @@ class WebApp:
         return [body]
 
 
-def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> Iterable[bytes]:
+def _reply(
+    start_response: StartResponse, status: str, body: dict[str, Any], exc_info: Any = None
+) -> Iterable[bytes]:
     data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    if exc_info is None:
+        start_response(status, headers)
+    else:
+        start_response(status, headers, exc_info)
     return [data]
-
-
-def make_server(
-    wsgi: WebApp,
-    *,
-    host: str = "0.0.0.0",  # noqa: S104
-    port: int = 3000,
-    threads: int = REQUEST_THREADS,
-    loop_timeout: float = 1.0,
-) -> Any:
-    """A waitress server (not yet running): ``server.run()`` serves, ``server.close()`` stops."""
-    from waitress.server import create_server
-
-    return create_server(
-        wsgi,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=MAX_BODY,
-        ident="returbot",
-        clear_untrusted_proxy_headers=True,
-        asyncore_loop_timeout=loop_timeout,
-    )
-
-
-def serve_until_closed(server: Any) -> None:
-    """Run a waitress server until ``server.close()``; closing from another thread is normal."""
-    # the listening socket closed under the event loop raises; that is the normal way out
-    with contextlib.suppress(OSError):
-        server.run()

@@ -60,7 +60,10 @@ def load(env: Mapping[str, str] | None = None, *, need_slack: bool = True) -> Se
         if not bot_token.startswith("xoxb-"):
             raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
         if not secret and not app_token:
-            raise SettingsError("SLACK_SIGNING_SECRET is not set: copy it from Basic Information.")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it "
+                "(Basic Information → Signing Secret); for Socket Mode set SLACK_APP_TOKEN."
+            )
         if app_token and not app_token.startswith("xapp-"):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
     database_url = env.get("DATABASE_URL", "").strip() or "sqlite:///returbot.db"

@@ -16,7 +16,7 @@ from bot.app import create_app, make_client
 from bot.context import ManualClock
 from bot.outbox import Dispatcher
 from bot.runtime import Runtime
-from bot.server import WebApp, make_server, serve_until_closed
+from bot.server import Limits, WebApp, make_server, serve_until_closed
 from storage.db import Database
 from tests.conftest import COORDINATOR, make_settings
 from tests.support import slackreq
@@ -95,7 +95,9 @@ def bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
 
 
 @contextmanager
-def running_bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
+def running_bot(
+    db: Database, clock: ManualClock, slack: FakeSlack, limits: Limits | None = None
+) -> Iterator[Bot]:
     """A returbot on ``db`` serving HTTP on a free port until the block ends."""
     settings = make_settings(api_url=slack.url)
     rt = Runtime(settings=settings, db=db, clock=clock)
@@ -104,7 +106,9 @@ def running_bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[
         db=db, client=client, clock=clock, coordinators=[COORDINATOR], lang="nb"
     )
     app = create_app(rt, client)
-    server = make_server(WebApp(app, rt), host="127.0.0.1", port=0, threads=4, loop_timeout=0.05)
+    server = make_server(
+        WebApp(app, rt), host="127.0.0.1", port=0, threads=4, loop_timeout=0.05, limits=limits
+    )
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
     try:

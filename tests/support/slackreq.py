@@ -210,3 +210,16 @@ def post(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def post_raw(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10
+) -> tuple[int, bytes]:
+    """POST ``body`` as given, with exactly ``headers`` (plus Host and Content-Length); HTTP
+    errors are returned, not raised."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
