@@ -114,6 +114,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from bot import digest
     from bot.console import render_blocks
     from bot.context import SystemClock
+    from bot.dates import date_range
     from handlers.views import digest as views
     from storage.db import Database
 
@@ -129,6 +130,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
             raise SettingsError(
                 f"--week {args.week!r} is not an ISO week: write it like 2026-W47."
             ) from None
+        first, last = date_range(now.date())  # a week past year 9999 overflowed
+        if not first <= monday <= last:
+            raise SettingsError(
+                f"--week {args.week!r}: give a week from {first.year} to {last.year}."
+            )
         week = digest.week_of(datetime.combine(monday, org.digest_time, org.timezone), org)
     database = Database(settings.database_url)
     _require_schema(database)
@@ -244,7 +250,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
             return 2
     start_dispatch_threads(dispatcher, stop, workers=8)
-    web = WebApp(app, rt, health=_scheduler_health(standby))
+    # in Socket Mode Slack's requests come over the socket only: the port has no Slack endpoint
+    slack_over_http = None if settings.app_token else app
+    web = WebApp(slack_over_http, rt, health=_scheduler_health(standby), feed=True)
     server = make_server(web, port=settings.port)
     if stopping.is_set():
         server.close()  # the signal came before there was a server to close; it serves nothing
@@ -252,10 +260,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     threading.Thread(target=web.warm_up, name="feed-warm-up", daemon=True).start()
     socket_handler = None
     if settings.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from handlers import socket_mode
 
-        socket_handler = SocketModeHandler(app, settings.app_token)
-        socket_handler.connect()  # type: ignore[no-untyped-call]
+        socket_handler = socket_mode.connect(app, settings.app_token)
         log.info("connected to Slack in Socket Mode; health on port %s", server.effective_port)
     else:
         log.info("serving Slack on http://0.0.0.0:%s/slack/events", server.effective_port)

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,6 +62,7 @@ class FakeSlack:
         self._last_ts = 0.0
         self._history: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ids = itertools.count(1)
+        self._socket_url: Callable[[], str] | None = None  # set_socket_mode
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -139,6 +141,10 @@ class FakeSlack:
 
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)
+
+    def set_socket_mode(self, open_url: Callable[[], str] | None) -> None:
+        """``apps.connections.open`` answers with ``open_url()`` (a fake Socket Mode server's)."""
+        self._socket_url = open_url
 
     def reset(self) -> None:
         with self._lock:
@@ -234,6 +240,10 @@ class FakeSlack:
                 "team_id": "T000FAKE", "user_id": "UBOT", "bot_id": "BBOT",
                 "is_enterprise_install": False,
             }  # fmt: skip
+        if method == "apps.connections.open":
+            if self._socket_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return ok | {"url": self._socket_url()}
         if method == "chat.postMessage":
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]
