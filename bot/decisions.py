@@ -50,10 +50,13 @@ def ref(decision: Decision) -> str:
 
 
 def normalise_tags(tags: Sequence[str]) -> list[str]:
-    """Lower-case tags without a leading '#', de-duplicated; odd characters refused."""
+    """Lower-case tags without a leading '#', de-duplicated; odd characters and identity
+    numbers refused (before the tag is echoed in a sentence, and as it would be stored)."""
     out: list[str] = []
     for raw in tags:
+        guard.refuse_identity_numbers(raw, "tags")
         tag = raw.strip().lstrip("#").casefold()
+        guard.refuse_identity_numbers(tag, "tags")
         if not tag:
             continue
         if not _TAG.match(tag):

@@ -125,7 +125,7 @@ def _notice(session: Session, issue: Issue, code: str, channel: str, now: dateti
     outbox.enqueue(
         session,
         kind=NOTICE,
-        text=f"{ref(issue)}: {issue.title}",
+        text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
         channel=channel,
         due_at=now,
         ref_kind="issue",
@@ -152,7 +152,7 @@ def _tell_owner(session: Session, issue: Issue, now: datetime) -> None:
     outbox.enqueue(
         session,
         kind=ASSIGNED,
-        text=f"{ref(issue)}: {issue.title}",
+        text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
         user=issue.owner,
         due_at=now,
         ref_kind="issue",
@@ -167,7 +167,7 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
             outbox.enqueue(
                 session,
                 kind=NOTICE,
-                text=f"{ref(issue)}: {issue.title}",
+                text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
                 channel=row.notice_channel,
                 method=outbox.UPDATE,
                 ts=row.notice_ts,
@@ -224,7 +224,7 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
             outbox.enqueue(
                 session,
                 kind=OWNER_CHANGED,
-                text=f"{ref(issue)}: {issue.title}",
+                text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
                 user=user,
                 due_at=now,
                 ref_kind="issue",

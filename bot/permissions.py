@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from bot.errors import UserError
+from bot.guard import Markup
 
 if TYPE_CHECKING:
     from bot.context import Actor
@@ -62,7 +63,8 @@ class Belonging:
 
 
 def _coordinators(actor: Actor) -> str:
-    return ", ".join(f"<@{user}>" for user in actor.coordinators)
+    # the bot's own mentions: an error sentence keeps them live (guard.Markup)
+    return Markup(", ".join(f"<@{user}>" for user in actor.coordinators))
 
 
 def require_coordinator(actor: Actor) -> None:

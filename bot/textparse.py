@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from bot.errors import UserError
 
 # straight, typographic and guillemet quotes: Slack clients turn " into “ ” on some keyboards
-_OPEN_QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
 _OPTION = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
 _NOT_OPTIONS = {"http", "https", "mailto", "tel", "ftp", "kl"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -34,13 +33,40 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+class _Next:
+    """Where a character next occurs at or after a position, each search done at most once.
+
+    The tokenizer asks for the next closing quote or ``>`` from many positions; a fresh
+    ``str.find`` from each would rescan the rest of the text every time (quadratic).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, int] = {}
+
+    def __call__(self, char: str, start: int) -> int:
+        found = self._found.get(char)
+        if found is None or (0 <= found < start):
+            found = self._text.find(char, start)
+            self._found[char] = found
+        return found
+
+
+# the closing quotes each opening quote accepts: a straight quote may also close a
+# typographic one and vice versa
+_CLOSERS = {'"': ('"', "”"), "“": ('"', "”"), "”": ('"', "”"), "«": ("»",), "„": ("“",)}
+_KEY = re.compile(r"[A-Za-z_]+:")
+
+
 def _tokens(raw: str) -> list[tuple[str, bool]]:
     """Split on whitespace, keeping quoted runs and ``<...>`` markup whole.
 
     Each token is (text, quoted_value) where quoted_value says the token was ``key:"..."``.
-    Newlines become their own tokens so free text keeps its lines.
+    Newlines become their own tokens so free text keeps its lines. One pass: every search
+    ahead is remembered (``_Next``), so the time is linear in the length of ``raw``.
     """
     out: list[tuple[str, bool]] = []
+    after = _Next(raw)
     i, n = 0, len(raw)
     while i < n:
         ch = raw[i]
@@ -52,30 +78,27 @@ def _tokens(raw: str) -> list[tuple[str, bool]]:
             i += 1
             continue
         start = i
+        key = _KEY.match(raw, start)
+        key_end = key.end() if key else -1
         buf: list[str] = []
         quoted_value = False
         while i < n and not raw[i].isspace():
             ch = raw[i]
-            if ch in _OPEN_QUOTES:
-                close = _OPEN_QUOTES[ch]
-                end = raw.find(close, i + 1)
-                if ch == '"' or close == "”":
-                    # a straight quote may also close a typographic one and vice versa
-                    candidates = [p for p in (raw.find('"', i + 1), raw.find("”", i + 1)) if p >= 0]
-                    end = min(candidates) if candidates else -1
-                if end < 0:
+            if ch in _CLOSERS:
+                ends = [p for p in (after(c, i + 1) for c in _CLOSERS[ch]) if p >= 0]
+                if not ends:
                     raise UserError("parse.unbalanced_quote")
-                inner = raw[i + 1 : end]
-                prefix = "".join(buf)
-                if _OPTION.match(prefix) and prefix.endswith(":") and i == start + len(prefix):
+                end = min(ends)
+                # ``key:"..."``: the quotes are the value's, and only the first pair after the key
+                if not quoted_value and 0 < key_end <= i and raw[i - 1] == ":":
                     quoted_value = True
-                    buf.append(inner)
+                    buf.append(raw[i + 1 : end])
                 else:
                     buf.append(raw[i : end + 1])
                 i = end + 1
             elif ch == "<":
-                end = raw.find(">", i + 1)
-                nl = raw.find("\n", i + 1)
+                end = after(">", i + 1)
+                nl = after("\n", i + 1)
                 if end < 0 or (0 <= nl < end):
                     buf.append(ch)
                     i += 1

@@ -72,11 +72,17 @@ class CommandSpec:
 
 
 def explain(lang: str, error: UserError, *, plain: bool = False) -> str:
-    """The error's sentence, with the user's own words in it made safe to show (no broadcast
-    pings, no forged markup); ``plain`` for a form's field errors, which show no markup."""
+    """The error's sentence, with the user's own words in it made safe to show: bounded, no
+    identity number, no ping, no forged link; ``plain`` for a form's field errors (no markup).
+    Mentions the bot composed itself (``guard.Markup``) stay as they are."""
     clean = guard.plain if plain else guard.mrkdwn
-    params = {k: clean(v) if isinstance(v, str) else v for k, v in error.params.items()}
-    return t(lang, error.key, **params)
+
+    def shown(value: object) -> object:
+        if isinstance(value, guard.Markup):
+            return guard.plain(value) if plain else value
+        return clean(guard.echo(value)) if isinstance(value, str) else value
+
+    return t(lang, error.key, **{k: shown(v) for k, v in error.params.items()})
 
 
 def run_command(
@@ -87,6 +93,9 @@ def run_command(
     raw = str(body.get("text") or "")
     answer: Answer
     try:
+        # the whole text as the user typed it, before any part of it is read or echoed (SPEC §6)
+        if guard.contains_identity_number(unescape(raw)):
+            raise UserError("safety.identity_number_text")
         with rt.db.session() as session:
             actor = rt.actor(session, user_id)
             answer = _dispatch(rt, spec, session, actor, client, body, raw)

@@ -21,7 +21,11 @@ def clip(text: str, limit: int) -> str:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_LIMIT)}}
+    """A heading; user text in it shows as mrkdwn would show it (links by their address)."""
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(guard.plain(text), HEADER_LIMIT)},
+    }
 
 
 def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:

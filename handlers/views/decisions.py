@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot import guard
 from bot.dates import format_date
 from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
@@ -162,6 +163,9 @@ def modal(
         {"text": {"type": "plain_text", "text": clip(f"{d.code} – {d.name}", 75)}, "value": d.code}
         for d in org.departments
     ]
+    # a shortcut's message may hold an identity number: it is not copied into the form
+    mask = t(lang, "safety.redacted")
+    title, details = (guard.redact_identity_numbers(v, mask) for v in (title, details))
     blocks = [
         _input(Block.TITLE, t(lang, "decision.m_title"), _text_input(title, 200), optional=False),
         _input(

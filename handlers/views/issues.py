@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import guard
 from bot.dates import format_date, format_datetime
 from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
@@ -178,6 +179,9 @@ def modal(
         {"text": {"type": "plain_text", "text": t(lang, f"issue.prio_{p}")}, "value": p}
         for p in ("low", "normal", "high")
     ]
+    # a shortcut's message may hold an identity number: it is not copied into the form
+    mask = t(lang, "safety.redacted")
+    title, description = (guard.redact_identity_numbers(v, mask) for v in (title, description))
     title_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 200}
     if title:
         title_input["initial_value"] = title[:200]

@@ -136,3 +136,100 @@ def test_token_soup_parses_or_gives_a_sentence(raw: str) -> None:
         parse(raw)
     except UserError as error:
         _known(error)
+
+
+def _reference_tokens(raw: str) -> list[tuple[str, bool]]:
+    """The tokenizer as it was before it was made linear: the oracle the new one must match."""
+    import re
+
+    option = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
+    opens = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
+    out: list[tuple[str, bool]] = []
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == "\n":
+            out.append(("\n", False))
+            i += 1
+            continue
+        if ch.isspace():
+            i += 1
+            continue
+        start, quoted_value = i, False
+        buf: list[str] = []
+        while i < n and not raw[i].isspace():
+            ch = raw[i]
+            if ch in opens:
+                close = opens[ch]
+                end = raw.find(close, i + 1)
+                if ch == '"' or close == "”":
+                    found = [p for p in (raw.find('"', i + 1), raw.find("”", i + 1)) if p >= 0]
+                    end = min(found) if found else -1
+                if end < 0:
+                    raise UserError("parse.unbalanced_quote")
+                prefix = "".join(buf)
+                if option.match(prefix) and prefix.endswith(":") and i == start + len(prefix):
+                    quoted_value = True
+                    buf.append(raw[i + 1 : end])
+                else:
+                    buf.append(raw[i : end + 1])
+                i = end + 1
+            elif ch == "<":
+                end, nl = raw.find(">", i + 1), raw.find("\n", i + 1)
+                if end < 0 or (0 <= nl < end):
+                    buf.append(ch)
+                    i += 1
+                else:
+                    buf.append(raw[i : end + 1])
+                    i = end + 1
+            else:
+                buf.append(ch)
+                i += 1
+        out.append(("".join(buf), quoted_value))
+    return out
+
+
+QUOTE_SOUP = st.lists(
+    st.sampled_from(
+        ['"', "“", "”", "«", "»", "„", ":", "a:", "dept:", "x", " ", "\n", "<", ">", "<@U1>", "ab"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(QUOTE_SOUP)
+def test_the_linear_tokenizer_reads_as_the_old_one_did(raw: str) -> None:
+    from bot.textparse import _tokens
+
+    try:
+        expected = _reference_tokens(raw)
+    except UserError as error:
+        with pytest.raises(UserError) as caught:
+            _tokens(raw)
+        assert caught.value.key == error.key
+    else:
+        assert _tokens(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "check"),
+    [
+        ("Tittel dept:" + "x" * 40_000, lambda got: len(got.options["dept"]) == 40_000),
+        ('a"' * 20_000, lambda got: got.text.startswith('a"a"')),
+        ("<" * 40_000, lambda got: got.text == "<" * 40_000),
+        ("«" + "x " * 20_000 + "»", lambda got: got.text.startswith("«x")),
+        ('details:"' + "a" * 40_000 + '"', lambda got: len(got.options["details"]) == 40_000),
+        ("<@U1|" * 8_000 + ">", lambda got: got.text.endswith(">")),
+    ],
+)
+def test_hostile_shapes_parse_whole(raw: str, check: object) -> None:
+    # bench/parse.py measures the time; here: each parses to what it says
+    assert callable(check) and check(parse(raw))
+
+
+@pytest.mark.parametrize("raw", ['"' + "a" * 40_000, "„" + "”" * 40_000, 'x:"' * 20_001])
+def test_hostile_unbalanced_quotes_get_a_sentence(raw: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse(raw)
+    assert caught.value.key == "parse.unbalanced_quote"
