@@ -205,6 +205,7 @@ def test_two_web_and_two_clock_processes_lose_nothing_and_send_nothing_twice(
     ]
     for command in binds:
         cluster.send(*command)
+    slack.set_members("CPU", [f"U{n:03d}" for n in range(7)])  # PU's members acknowledge for it
     slack.chaos(OUTBOX_METHODS, FAULT_RATE, FAULTS, seed=6)
 
     # meetings whose messages fall due while the test runs: the network's 1h reminders a minute

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 
 from tests.conftest import COORDINATOR
 from tests.e2e.conftest import Bot, Reply
 from tests.support import slackreq
+from tests.support.jsonwalk import strings
 
 FORGED = "<https://evil.example/login|https://www.udi.no/skjema>"
 LIE = "www.udi.no/skjema"
@@ -21,21 +21,6 @@ TARGET = "<https://evil.example/login>"
 
 def slack_escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def strings(value: Any) -> list[str]:
-    """Every string in a JSON-like value."""
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return [value] if isinstance(parsed, str | int | float) else strings(parsed)
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 def everything_sent(bot: Bot, *replies: Reply) -> str:

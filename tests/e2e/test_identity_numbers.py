@@ -28,6 +28,7 @@ from storage.models import (
 from tests.conftest import COORDINATOR
 from tests.e2e.conftest import Bot, Reply
 from tests.support import slackreq
+from tests.support.jsonwalk import strings
 
 # --- numbers and their spellings ---------------------------------------------------------
 
@@ -104,21 +105,6 @@ KEPT = (Decision, DecisionTag, Issue, IssueNote, Meeting, AgendaItem, AuditEntry
 def kept(bot: Bot) -> tuple[int, ...]:
     with bot.db.session() as session:
         return tuple(session.scalar(select(func.count()).select_from(model)) or 0 for model in KEPT)
-
-
-def strings(value: Any) -> list[str]:
-    """Every string in a JSON-like value (a call's parameters, an answer)."""
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return [value] if isinstance(parsed, str | int | float) else strings(parsed)
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 def shows(number: str, value: Any) -> bool:
