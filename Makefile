@@ -30,8 +30,8 @@ test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check bot handlers storage tests bench
-	$(BIN)/ruff format --check bot handlers storage tests bench
+	$(BIN)/ruff check returbot bot handlers storage tests bench
+	$(BIN)/ruff format --check returbot bot handlers storage tests bench
 
 typecheck: install
 	$(BIN)/mypy

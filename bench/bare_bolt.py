@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import make_client
-from bot.server import make_server, serve_until_closed
+from handlers.app import make_client
+from returbot.web_server import make_server, serve_until_closed
 from tests.support import slackreq
 
 

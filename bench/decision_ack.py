@@ -23,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bare_bolt import bare_bolt
 from bench.seed import percentile, seed_decisions
 from bot import settings as settings_module
-from bot.app import create_app, make_client
-from bot.runtime import Runtime
-from bot.server import WebApp, make_server, serve_until_closed
+from returbot import wiring
+from returbot.web_server import WebApp, make_server, serve_until_closed
 from storage import migrate
 from storage.db import Database
 from tests.support import slackreq
@@ -54,8 +53,8 @@ def main() -> None:
             "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
             "SLACK_API_URL": slack.url,
         }
-        rt = Runtime(settings=settings_module.load(env), db=db)
-        ours, ours_url = serve(WebApp(create_app(rt, make_client("xoxb-bench", slack.url)), rt))
+        rt = wiring.runtime(settings_module.load(env), db=db)
+        ours, ours_url = serve(WebApp(wiring.slack_app(rt), rt))
         bare, bare_url = serve(WebApp(bare_bolt(slack.url), rt))
         timings: dict[str, list[float]] = {"returbot": [], "bare": []}
         for i in range(args.requests + 20):

@@ -33,10 +33,10 @@ from bench.issue_list import seed_issues
 from bench.meetings import NOW, seed_meetings
 from bench.seed import DEPARTMENTS, percentile, seed_decisions
 from bot import settings as settings_module
-from bot.app import create_app, make_client
 from bot.context import ManualClock
-from bot.runtime import Runtime
+from handlers.app import make_client
 from handlers.home import HomeTab
+from returbot import wiring
 from storage import home as home_store
 from storage import migrate
 from storage.common import bind_channel
@@ -94,7 +94,7 @@ def measure(db: Database, slack: FakeSlack, runs: int, label: str) -> None:
         "SLACK_API_URL": slack.url,
         "RETURBOT_COORDINATORS": "UCOORD",
     }
-    rt = Runtime(settings=settings_module.load(env), db=db, clock=ManualClock(NOW))
+    rt = wiring.runtime(settings_module.load(env), db=db, clock=ManualClock(NOW))
     client = make_client("xoxb-bench", slack.url)
     tab = HomeTab(rt, client)
     view = tab.view(USER)
@@ -109,7 +109,7 @@ def measure(db: Database, slack: FakeSlack, runs: int, label: str) -> None:
 
     print(line("cold (8 × conversations.members)", timed(cold, max(20, runs // 10), warm=2)))
 
-    app = create_app(rt, client)
+    app = wiring.slack_app(rt)
     bare = bare_bolt(slack.url)
     event = {"type": "app_home_opened", "user": USER, "channel": "DHOME", "tab": "home"}
 

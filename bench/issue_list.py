@@ -22,8 +22,7 @@ from sqlalchemy import insert, text, update
 
 from bench.seed import DEPARTMENTS, percentile, sentence
 from bot import settings as settings_module
-from bot.app import create_app, make_client
-from bot.runtime import Runtime
+from returbot import wiring
 from storage import migrate
 from storage.db import Database
 from storage.models import Counter, Issue, IssueDepartment
@@ -83,8 +82,8 @@ def measure(db: Database, slack: FakeSlack, requests: int, label: str) -> None:
         "SLACK_SIGNING_SECRET": slackreq.SIGNING_SECRET,
         "SLACK_API_URL": slack.url,
     }
-    rt = Runtime(settings=settings_module.load(env), db=db)
-    app = create_app(rt, make_client("xoxb-bench", slack.url))
+    rt = wiring.runtime(settings_module.load(env), db=db)
+    app = wiring.slack_app(rt)
     rng = random.Random(5)
     forms = ["list", "list dept:RMA", "list mine", "list status:all", "list dept:PU status:closed"]
     samples: dict[str, list[float]] = {form: [] for form in forms}

@@ -250,7 +250,7 @@ def main() -> None:
             ours = [free_port(), free_port()]
             webs = [
                 subprocess.Popen(
-                    [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+                    [sys.executable, "-m", "returbot", "run", "--no-scheduler"],
                     env=env | {"PORT": str(port)},
                     stdout=subprocess.DEVNULL,
                     stderr=log.open("ab"),

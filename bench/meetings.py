@@ -30,10 +30,10 @@ from sqlalchemy import insert, text, update
 from bench.seed import percentile, sentence
 from bot import calendar
 from bot import settings as settings_module
-from bot.app import create_app, make_client
 from bot.context import ManualClock
 from bot.runtime import Runtime
-from bot.server import WebApp, make_server, serve_until_closed
+from returbot import wiring
+from returbot.web_server import WebApp, make_server, serve_until_closed
 from storage import migrate
 from storage.db import Database
 from storage.models import AgendaItem, Counter, Meeting
@@ -97,7 +97,7 @@ def _runtime(db: Database, slack: FakeSlack, clock: ManualClock) -> Runtime:
         "SLACK_API_URL": slack.url,
         "RETURBOT_COORDINATORS": COORDINATOR,
     }
-    return Runtime(settings=settings_module.load(env), db=db, clock=clock)
+    return wiring.runtime(settings_module.load(env), db=db, clock=clock)
 
 
 def _get(url: str) -> float:
@@ -119,7 +119,7 @@ def _line(label: str, values: list[float]) -> str:
 def bench_feed(db: Database, slack: FakeSlack, count: int, requests: int) -> None:
     clock = ManualClock(NOW)
     rt = _runtime(db, slack, clock)
-    app = create_app(rt, make_client("xoxb-bench", slack.url))
+    app = wiring.slack_app(rt)
     with db.session() as session:
         token = calendar.feed_token(session)
     web = WebApp(app, rt)
@@ -155,7 +155,7 @@ def bench_feed(db: Database, slack: FakeSlack, count: int, requests: int) -> Non
 def bench_schedule(db: Database, slack: FakeSlack, series: int) -> None:
     clock = ManualClock(NOW)
     rt = _runtime(db, slack, clock)
-    app = create_app(rt, make_client("xoxb-bench", slack.url))
+    app = wiring.slack_app(rt)
     rng = random.Random(9)
     for rule, label in (("quarterly", "quarterly series (4–5 meetings)"),
                         ("weekly", "weekly series (52–53 meetings)")):  # fmt: skip

@@ -20,10 +20,9 @@ from sqlalchemy import select
 
 from bench.seed import percentile
 from bot import outbox
-from bot.app import make_client
-from bot.context import SystemClock
-from bot.outbox import Dispatcher
-from bot.scheduler import start_dispatch_threads
+from bot import settings as settings_module
+from returbot import wiring
+from returbot.clock import start_dispatch_threads
 from storage import migrate
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -42,10 +41,12 @@ def run(workers: int, messages: int, channels: int, latency: float) -> None:
                     session, kind="bench", text=f"Melding {i}", channel=f"C{i % channels:04d}",
                     due_at=due,
                 )  # fmt: skip
-        dispatcher = Dispatcher(
-            db=db, client=make_client("xoxb-bench", slack.url), clock=SystemClock(),
-            coordinators=[], lang="nb",
-        )  # fmt: skip
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": slack.url,
+        }
+        dispatcher = wiring.dispatcher(wiring.runtime(settings_module.load(env), db=db))
         stop = threading.Event()
         started = time.perf_counter()
         start_dispatch_threads(dispatcher, stop, interval=0.5, workers=workers)

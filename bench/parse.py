@@ -25,12 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import guard
 from bot import settings as settings_module
-from bot.app import create_app, make_client
 from bot.errors import UserError
-from bot.runtime import Runtime
-from bot.server import WebApp, make_server, serve_until_closed
 from bot.textparse import parse_command
 from handlers.common import explain
+from returbot import wiring
+from returbot.web_server import WebApp, make_server, serve_until_closed
 from storage import migrate
 from storage.db import Database
 from tests.support import slackreq
@@ -122,8 +121,8 @@ def serve(size: int, repeat: int) -> None:
             "SLACK_API_URL": slack.url,
             "RETURBOT_COORDINATORS": "UBENCH",
         }
-        rt = Runtime(settings=settings_module.load(env), db=db)
-        app = create_app(rt, make_client("xoxb-bench", slack.url))
+        rt = wiring.runtime(settings_module.load(env), db=db)
+        app = wiring.slack_app(rt)
         server = make_server(WebApp(app, rt), host="127.0.0.1", port=0, threads=4)
         threading.Thread(target=serve_until_closed, args=(server,), daemon=True).start()
         base = f"http://127.0.0.1:{server.effective_port}"

@@ -8,8 +8,8 @@ header, a third in the middle of a body; a byte a second, opened again when the 
 them) are held for ``--settle`` seconds, past the read deadlines, so that the probes meet the
 churn of closed and reopened connections. "before" is the server `returbot run` made until
 issue 13 (waitress's defaults: 100 connections, 120 s idle, no read deadlines, a stop at the
-limit); "after" is `bot.server.make_server` as it is now. A probe that gets no answer within
-``--give-up`` seconds counts as none.
+limit); "after" is `returbot.web_server.make_server` as it is now. A probe that gets no answer
+within ``--give-up`` seconds counts as none.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import settings as settings_module
-from bot.app import create_app, make_client
-from bot.runtime import Runtime
-from bot.server import MAX_BODY, REQUEST_THREADS, WebApp, make_server, serve_until_closed
+from returbot import wiring
+from returbot.web_server import MAX_BODY, REQUEST_THREADS, WebApp, make_server, serve_until_closed
 from storage import migrate
 from storage.db import Database
 from tests.support import slackreq
@@ -110,8 +109,8 @@ def main() -> None:
             "SLACK_API_URL": slack.url,
             "DATABASE_URL": f"sqlite:///{folder}/bench.db",
         }
-        rt = Runtime(settings=settings_module.load(env), db=db)
-        web = WebApp(create_app(rt, make_client("xoxb-bench", slack.url)), rt)
+        rt = wiring.runtime(settings_module.load(env), db=db)
+        web = WebApp(wiring.slack_app(rt), rt)
         print(
             f"{'server':<7} {'stalled':>7} {'held':>5} {'closed':>6}  {'/healthz':<44} "
             "signed /decision list"

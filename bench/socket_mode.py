@@ -62,7 +62,7 @@ def one(drop: str, window: float, give_up: float) -> tuple[float, float, float |
         env = environment(slack.url, f"sqlite:///{tmp}/rb.db", free_port())
         env["SLACK_APP_TOKEN"] = "xapp-1-A000FAKE-bench"
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+            [sys.executable, "-m", "returbot", "run", "--no-scheduler"],
             cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -26,9 +26,9 @@ At start, Slack refusing the app token stops start-up with one line (``SettingsE
 out of reach only delays the connection, which is tried again in the background.
 
 Neither the app token nor the WebSocket URL (it carries a connection ticket) is logged: the
-token goes only into the ``apps.connections.open`` call, whose debug output ``bot.cli`` holds at
-INFO; this client logs neither, and websocket-client dumps the handshake only with its trace
-switched on, which it is not. The client's own debug output (every envelope whole, with the
+token goes only into the ``apps.connections.open`` call, whose debug output ``returbot.cli``
+holds at INFO; this client logs neither, and websocket-client dumps the handshake only with its
+trace switched on, which it is not. The client's own debug output (every envelope whole, with the
 verification token Slack still puts in each payload) is held at INFO too.
 
 Measured with ``bench/socket_mode.py`` on a 2-core machine (CPU: the process's share of one

@@ -246,7 +246,7 @@ def test_returbot_export_csv_from_the_command_line(tmp_path: Path) -> None:
 
     def returbot(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
+            [sys.executable, "-m", "returbot", *args], cwd=tmp_path, env=env, capture_output=True,
             text=True, timeout=60, check=False,
         )  # fmt: skip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.leader import AdvisoryLock, AlreadyRunning, FileLock, Standby, for_engine
+from returbot.leader import AdvisoryLock, AlreadyRunning, FileLock, Standby, for_engine
 from storage.db import Database
 from tests.conftest import PG_URL
 

@@ -19,7 +19,7 @@ from bot import meeting_reminders, outbox, status
 from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
 from bot.runtime import Runtime
-from bot.scheduler import start_dispatch_threads
+from returbot.clock import start_dispatch_threads
 from storage import common
 from storage import outbox as store
 from storage.db import Database

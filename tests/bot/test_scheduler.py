@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import outbox
 from bot.context import ManualClock
 from bot.outbox import Dispatcher
-from bot.scheduler import (
+from returbot.clock import (
     OUTBOX_JOB,
     Job,
     build_scheduler,

@@ -24,7 +24,7 @@ def returbot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
     base.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'rb.db'}", "PYTHONPATH": str(ROOT)})
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "returbot", *args],
         cwd=tmp_path,
         env=base,
         capture_output=True,
@@ -83,7 +83,7 @@ def test_console_logs_lists_and_exports(tmp_path: Path) -> None:
 
 def test_console_reads_commands_from_stdin(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        [sys.executable, "-m", "returbot", "console"],
         input="/returbot help\n/decision help\nexit\n",
         cwd=tmp_path,
         env={
@@ -102,7 +102,7 @@ def test_console_reads_commands_from_stdin(tmp_path: Path) -> None:
 
 def test_console_shows_the_home_tab_and_refreshes_it(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        [sys.executable, "-m", "returbot", "console"],
         input="/returbot channel RMA\nhome\n/issue Kapasitet på Trandum dept:RMA\nexit\n",
         cwd=tmp_path,
         env={

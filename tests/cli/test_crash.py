@@ -19,7 +19,7 @@ from tests.support.processes import environment, free_port
 
 def start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=cwd, env=env, text=True,
+        [sys.executable, "-m", "returbot", "run"], cwd=cwd, env=env, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 30

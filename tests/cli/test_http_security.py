@@ -37,7 +37,7 @@ def returbot_run(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, list[str
     log = cwd / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+            [sys.executable, "-m", "returbot", "run", "--no-scheduler"],
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -102,7 +102,7 @@ def test_http_mode_without_a_signing_secret_does_not_start(tmp_path: Path) -> No
     env = environment("http://127.0.0.1:9/api/", f"sqlite:///{tmp_path / 'rb.db'}", free_port())
     del env["SLACK_SIGNING_SECRET"]
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "returbot", "run"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

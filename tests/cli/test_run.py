@@ -29,7 +29,7 @@ def test_run_serves_slack_and_health_and_stops_on_sigterm(tmp_path: Path) -> Non
             "PYTHONPATH": str(ROOT),
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "returbot", "run"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,

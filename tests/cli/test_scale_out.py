@@ -101,7 +101,7 @@ def config_file(tmp_path: Path) -> Path:
 
 def start_web(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-scheduler"], cwd=cwd, env=env, text=True,
+        [sys.executable, "-m", "returbot", "run", "--no-scheduler"], cwd=cwd, env=env, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 

@@ -27,7 +27,7 @@ def test_the_clock_process_sends_a_queued_digest_with_its_blocks(tmp_path: Path)
     with FakeSlack() as slack:
         env = environment(slack.url, url, token="xoxb-clock-token")
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "scheduler"], cwd=tmp_path, env=env, text=True,
+            [sys.executable, "-m", "returbot", "scheduler"], cwd=tmp_path, env=env, text=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:

@@ -76,7 +76,7 @@ def start(tmp_path: Path, slack: FakeSlack, sm: FakeSocketMode, *args: str) -> S
     env["SLACK_APP_TOKEN"] = APP_TOKEN
     log = tmp_path / "stderr.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args, "run"],
+        [sys.executable, "-m", "returbot", *args, "run"],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True,
     )  # fmt: skip
     return SocketBot(process, slack, sm, Database(url), port, log)

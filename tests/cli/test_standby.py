@@ -21,7 +21,7 @@ from tests.support.processes import environment, free_port
 
 def scheduler(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "scheduler"], cwd=cwd, env=env, text=True,
+        [sys.executable, "-m", "returbot", "scheduler"], cwd=cwd, env=env, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
@@ -90,7 +90,7 @@ def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
         try:
             wait_health(port, "active", 30)
             refused = subprocess.run(
-                [sys.executable, "-m", "bot", "scheduler"],
+                [sys.executable, "-m", "returbot", "scheduler"],
                 cwd=tmp_path,
                 env=environment(slack.url, url, free_port()),
                 capture_output=True,
@@ -106,7 +106,7 @@ def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
             )
             assert "Traceback" not in refused.stderr
             also = subprocess.run(
-                [sys.executable, "-m", "bot", "run"],
+                [sys.executable, "-m", "returbot", "run"],
                 cwd=tmp_path,
                 env=environment(slack.url, url, free_port()),
                 capture_output=True,

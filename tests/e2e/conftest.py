@@ -12,13 +12,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bot.app import create_app, make_client
 from bot.context import ManualClock
 from bot.outbox import Dispatcher
 from bot.runtime import Runtime
-from bot.server import Limits, WebApp, make_server, serve_until_closed
+from returbot import wiring
+from returbot.web_server import Limits, WebApp, make_server, serve_until_closed
 from storage.db import Database
-from tests.conftest import COORDINATOR, make_settings
+from tests.conftest import make_settings
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 
@@ -99,13 +99,9 @@ def running_bot(
     db: Database, clock: ManualClock, slack: FakeSlack, limits: Limits | None = None
 ) -> Iterator[Bot]:
     """A returbot on ``db`` serving HTTP on a free port until the block ends."""
-    settings = make_settings(api_url=slack.url)
-    rt = Runtime(settings=settings, db=db, clock=clock)
-    client = make_client(settings.bot_token, settings.api_url)
-    dispatcher = Dispatcher(
-        db=db, client=client, clock=clock, coordinators=[COORDINATOR], lang="nb"
-    )
-    app = create_app(rt, client)
+    rt = wiring.runtime(make_settings(api_url=slack.url), db=db, clock=clock)
+    dispatcher = wiring.dispatcher(rt)
+    app = wiring.slack_app(rt)
     server = make_server(
         WebApp(app, rt), host="127.0.0.1", port=0, threads=4, loop_timeout=0.05, limits=limits
     )

@@ -58,7 +58,7 @@ def test_unknown_command_and_unknown_action_get_answers(bot: Bot) -> None:
 
 
 def test_status_shows_queue_scheduler_and_failures(bot: Bot) -> None:
-    from bot.jobs import run_followups
+    from returbot.jobs import run_followups
 
     first = bot.command("/returbot", "status")
     assert "har ikke kjørt ennå" in first.text and "Ingen meldinger har feilet" in first.text

@@ -136,7 +136,7 @@ def test_the_digest_command_line_refuses_a_week_too_far_away(tmp_path: Path, wee
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETURBOT_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'rb.db'}", PYTHONPATH=str(ROOT))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--print", "--week", week],
+        [sys.executable, "-m", "returbot", "digest", "--print", "--week", week],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     # before: OverflowError (9999) or a database error (year 1), as a traceback

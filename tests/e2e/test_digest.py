@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.console import render_blocks
-from bot.jobs import DIGEST, run_digest, standard_jobs
 from bot.runtime import Runtime
+from returbot.console import render_blocks
+from returbot.jobs import DIGEST, run_digest, standard_jobs
 from storage.db import Database
 from storage.models import (
     Decision,

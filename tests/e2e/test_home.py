@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from bot.console import render_blocks
+from returbot.console import render_blocks
 from storage.models import Counter, Issue, IssueDepartment
 from tests.blockcheck import assert_valid_view
 from tests.conftest import COORDINATOR, NOW

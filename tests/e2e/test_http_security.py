@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import calendar
-from bot.app import create_app, make_client
 from bot.context import ManualClock
 from bot.runtime import Runtime
-from bot.server import Limits, WebApp, make_server, serve_until_closed
+from handlers.app import create_app, make_client
+from returbot.web_server import Limits, WebApp, make_server, serve_until_closed
 from storage.db import Database
 from storage.models import AuditEntry, ChannelBinding, Decision
 from tests.conftest import make_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import followups
-from bot.jobs import run_followups
+from returbot.jobs import run_followups
 from tests.blockcheck import assert_valid_blocks
 from tests.conftest import COORDINATOR
 from tests.e2e.conftest import Bot

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.jobs import run_meetings
+from returbot.jobs import run_meetings
 from storage.models import Attendance, IssueNote, Meeting, OutboxMessage
 from tests.blockcheck import assert_valid_blocks, assert_valid_view
 from tests.conftest import COORDINATOR

@@ -63,7 +63,7 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
     )
     handlers.register(app, rt)
     # Bolt logs the whole body of a request it refuses at INFO (user text, the verification
-    # token); bot.server refuses those first, and this keeps a request Bolt alone refuses (one
-    # whose timestamp ages past the window in between) out of the log as well
+    # token); returbot.web_server refuses those first, and this keeps a request Bolt alone
+    # refuses (one whose timestamp ages past the window in between) out of the log as well
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     return app

@@ -15,14 +15,12 @@ from bot import settings as settings_module
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:  # the heavy imports wait until a command needs them
-    from slack_sdk import WebClient
-
-    from bot.leader import Standby
     from bot.outbox import Dispatcher
     from bot.runtime import Runtime
-    from storage.db import Database
+    from returbot.leader import Standby
 
 log = logging.getLogger("returbot")
+CONSOLE_TOKEN = "xoxb-console"  # noqa: S105 -- the console's own fake Slack takes any token
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -93,11 +91,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot import export
-    from storage.db import Database
+    from returbot import wiring
 
     settings = _settings(need_slack=False)
-    database = Database(settings.database_url)
-    _require_schema(database)
+    database = wiring.runtime(settings).db
     with database.session() as session:
         records = export.rows(session, args.kind, settings.org.timezone)
         if args.format == "json":
@@ -112,11 +109,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from datetime import date, datetime
 
     from bot import digest
-    from bot.console import render_blocks
     from bot.context import SystemClock
     from bot.dates import date_range
     from handlers.views import digest as views
-    from storage.db import Database
+    from returbot import wiring
+    from returbot.console import render_blocks
 
     settings = _settings(need_slack=False)
     org = settings.org
@@ -136,8 +133,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
                 f"--week {args.week!r}: give a week from {first.year} to {last.year}."
             )
         week = digest.week_of(datetime.combine(monday, org.digest_time, org.timezone), org)
-    database = Database(settings.database_url)
-    _require_schema(database)
+    database = wiring.runtime(settings).db
     with database.session() as session:
         found = digest.compose(session, org, now, week=week)
         _, blocks = views.render(found, org, args.lang or org.language)
@@ -145,52 +141,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_schema(database: Database) -> None:
-    from storage import migrate
-
-    if database.dialect == "sqlite":
-        migrate.upgrade(database.engine)
-    elif migrate.current(database.engine) != migrate.head():
-        raise SettingsError(
-            "the database schema is not up to date: run `returbot db upgrade` first."
-        )
-
-
-def _runtime(settings: Settings, client: WebClient) -> tuple[Runtime, Dispatcher]:
-    """The database (schema checked), the runtime and the outbox dispatcher of one process."""
-    from bot import outbox
-    from bot.outbox import Dispatcher
-    from bot.runtime import Runtime
-    from storage.db import Database
-
-    database = Database(settings.database_url)
-    _require_schema(database)
-    rt = Runtime(settings=settings, db=database)
-    dispatcher = Dispatcher(
-        db=database,
-        client=client,
-        clock=rt.clock,
-        coordinators=settings.coordinators,
-        lang=settings.org.language,
-        tz=settings.org.timezone,
-    )
-    # a transaction that queued a message wakes one dispatch worker once it has committed
-    outbox.wake_after_commit(database.factory, dispatcher.wake)
-    return rt, dispatcher
-
-
 def cmd_console(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from bot.app import create_app, make_client
-    from bot.console import Console, ConsoleSlack
+    from returbot import wiring
+    from returbot.console import Console, ConsoleSlack
 
     slack = ConsoleSlack(sys.stdout)
     slack.members[args.channel] = [args.user]  # whatever the console's channel is bound to
-    settings = replace(_settings(need_slack=False), api_url=slack.url)
-    client = make_client("xoxb-console", slack.url)
-    rt, dispatcher = _runtime(settings, client)
-    app = create_app(rt, client, verify_requests=False)
+    offline = replace(_settings(need_slack=False), api_url=slack.url, bot_token=CONSOLE_TOKEN)
+    rt = wiring.runtime(offline)
+    dispatcher = wiring.dispatcher(rt)
+    app = wiring.slack_app(rt, verify_requests=False)
 
     def settle() -> None:
         dispatcher.run_once()
@@ -219,16 +181,16 @@ def _warn_without_coordinator(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import REQUEST_TIMEOUT, create_app, make_client
-    from bot.leader import AlreadyRunning
-    from bot.scheduler import start_dispatch_threads
-    from bot.server import WebApp, make_server, serve_until_closed
+    from returbot import wiring
+    from returbot.clock import start_dispatch_threads
+    from returbot.leader import AlreadyRunning
+    from returbot.web_server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
     _warn_without_coordinator(settings)
-    client = make_client(settings.bot_token, settings.api_url)
-    rt, dispatcher = _runtime(settings, client)
-    app = create_app(rt, make_client(settings.bot_token, settings.api_url, REQUEST_TIMEOUT))
+    rt = wiring.runtime(settings)
+    dispatcher = wiring.dispatcher(rt)
+    app = wiring.slack_app(rt)
     stop = threading.Event()
     stopping = threading.Event()
     server: Any = None
@@ -286,9 +248,9 @@ def _start_scheduler(
     On PostgreSQL a process that does not get the lock waits as a standby and takes over within
     a few seconds of the active one dying; on SQLite a second scheduler raises AlreadyRunning.
     """
-    from bot.jobs import standard_jobs
-    from bot.leader import Standby, for_engine
-    from bot.scheduler import build_scheduler
+    from returbot.clock import build_scheduler
+    from returbot.jobs import standard_jobs
+    from returbot.leader import Standby, for_engine
 
     scheduler = build_scheduler(dispatcher, rt.org.timezone, jobs=standard_jobs(rt))
     scheduler.start(paused=True)
@@ -319,16 +281,15 @@ def _scheduler_health(standby: Standby | None) -> Callable[[], dict[str, Any]] |
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from bot.app import make_client
-    from bot.leader import AlreadyRunning
-    from bot.scheduler import start_dispatch_threads
-    from bot.server import WebApp, make_server, serve_until_closed
-    from handlers import register_renderers
+    from returbot import wiring
+    from returbot.clock import start_dispatch_threads
+    from returbot.leader import AlreadyRunning
+    from returbot.web_server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
-    client = make_client(settings.bot_token, settings.api_url)
-    rt, dispatcher = _runtime(settings, client)
-    register_renderers(rt)  # the clock process composes reminders and digests as `run` does
+    rt = wiring.runtime(settings)
+    dispatcher = wiring.dispatcher(rt)
+    wiring.renderers(rt)  # the clock process composes reminders and digests as `run` does
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: object) -> None:

@@ -7,7 +7,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import digest, followups, meeting_reminders, meetings, status
 from bot.orgconfig import WEEKDAYS
 from bot.runtime import Runtime
-from bot.scheduler import Job, wall_clock_trigger
+from returbot.clock import Job, wall_clock_trigger
 
 FOLLOWUPS = "issue-followups"
 MEETINGS = "meeting-automation"

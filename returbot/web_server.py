@@ -1,5 +1,5 @@
 """HTTP: ``POST /slack/events`` (the signature checked here, then Bolt), ``GET /healthz``, the
-calendar feed; served by waitress as ``bot.serving`` sets it up."""
+calendar feed; served by waitress as ``returbot.serving`` sets it up."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlalchemy import text
 from bot import calendar
 from bot.calendar import Feed, token_matches
 from bot.runtime import Runtime
-from bot.serving import (
+from returbot.serving import (
     MAX_BODY,
     REQUEST_THREADS,
     Limits,

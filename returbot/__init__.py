@@ -1,0 +1,1 @@
+"""The processes (cli, web server, clock, console) and the one place they are wired."""
