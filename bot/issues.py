@@ -299,8 +299,7 @@ def acknowledge(
     return issue, row
 
 
-@outbox.on_sent(NOTICE)
-def _remember_notice(session: Session, row: object) -> None:
+def remember_notice(session: Session, row: object) -> None:
     """Keep where a department's notice was posted, so it can be updated in place."""
     from storage.models import OutboxMessage
 

@@ -81,38 +81,28 @@ _RECORDS: dict[str, tuple[type[Meeting] | type[Issue] | type[Decision], str, str
 _CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 SentHook = Callable[[Session, OutboxMessage], None]
-_HOOKS: dict[str, list[SentHook]] = {}
 # kind -> fn(session, row) -> (text, blocks): a message composed when it is sent, so that it
 # shows the record as it is then (a notice queued before an acknowledgement shows it)
 Renderer = Callable[[Session, OutboxMessage], tuple[str, list[dict[str, Any]] | None]]
-_RENDERERS: dict[str, Renderer] = {}
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register ``fn(session, row) -> (text, blocks)`` to compose ``kind`` rows at send time."""
+class Renderers(dict[str, Renderer]):
+    """The renderers one adapter offers, by kind; the composition root hands them all to the
+    dispatcher (nothing is registered by importing a module)."""
 
-    def register(fn: Renderer) -> Renderer:
-        _RENDERERS[kind] = fn
-        return fn
+    def add(self, kind: str) -> Callable[[Renderer], Renderer]:
+        """``@renderers.add(KIND)`` on ``fn(session, row) -> (text, blocks)``."""
 
-    return register
+        def keep(fn: Renderer) -> Renderer:
+            self[kind] = fn
+            return fn
+
+        return keep
 
 
 def redact(text: str) -> str:
     """``text`` with anything that looks like a Slack token blanked out."""
     return _TOKEN.sub("xox?-[redacted]", text)
-
-
-def on_sent(kind: str) -> Callable[[SentHook], SentHook]:
-    """Register ``fn(session, row)`` to run in the transaction that marks a ``kind`` row sent."""
-
-    def register(fn: SentHook) -> SentHook:
-        hooks = _HOOKS.setdefault(kind, [])
-        if fn not in hooks:
-            hooks.append(fn)
-        return fn
-
-    return register
 
 
 def enqueue(
@@ -418,6 +408,9 @@ class Dispatcher:
     max_attempts: int = 12
     slow_call: float = 2.0  # seconds; a call this slow hands the rest of its batch to others
     tz: tzinfo = UTC  # the day an alert is deduplicated on
+    # how each composed kind is composed, and what runs when a kind is sent (from the wiring)
+    renderers: Mapping[str, Renderer] = field(default_factory=dict)
+    hooks: Mapping[str, Sequence[SentHook]] = field(default_factory=dict)
     # wake-ups not yet taken by a worker: each wakes one worker, not all of them (eight
     # workers each asking the database after every command cost more than the command)
     _signal: threading.Condition = field(
@@ -585,7 +578,7 @@ class Dispatcher:
         """The row's payload as its renderer composes it now; why it cannot be composed at
         all; why not now (the database failed, which another attempt may not meet)."""
         payload = dict(row.payload)
-        compose = _RENDERERS.get(row.kind)
+        compose = self.renderers.get(row.kind)
         if compose is None:
             return payload, "", ""
         try:
@@ -871,7 +864,7 @@ class Dispatcher:
         return "failed"
 
     def _run_hooks(self, session: Session, row: OutboxMessage) -> None:
-        for hook in _HOOKS.get(row.kind, []):
+        for hook in self.hooks.get(row.kind, ()):
             try:
                 with session.begin_nested():
                     hook(session, row)

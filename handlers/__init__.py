@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.outbox import Renderers
 from bot.runtime import Runtime
 
 
@@ -21,10 +22,11 @@ def register(app: App, rt: Runtime) -> None:
     errors.register_fallbacks(app, rt)
 
 
-def register_renderers(rt: Runtime) -> None:
-    """Register only the outbox renderers (for a clock process that serves no requests)."""
+def renderers(rt: Runtime) -> Renderers:
+    """How Slack messages of every composed kind are composed when they are sent."""
     from handlers import digest, issues, meetings
 
-    issues.register_renderers(rt)
-    meetings.register_renderers(rt)
-    digest.register_renderers(rt)
+    out = Renderers()
+    for part in (issues.renderers(rt), meetings.renderers(rt), digest.renderers(rt)):
+        out.update(part)
+    return out

@@ -62,8 +62,10 @@ SPEC = CommandSpec(
 )
 
 
-def register_renderers(rt: Runtime) -> None:
-    @outbox.renderer(digest.KIND)
+def renderers(rt: Runtime) -> outbox.Renderers:
+    by_kind = outbox.Renderers()
+
+    @by_kind.add(digest.KIND)
     def render_digest(
         session: Session, row: OutboxMessage
     ) -> tuple[str, list[dict[str, Any]] | None]:
@@ -72,9 +74,10 @@ def register_renderers(rt: Runtime) -> None:
         found = digest.compose(session, rt.org, rt.clock.now(), week=week)
         return views.render(found, rt.org, rt.org.language)
 
+    return by_kind
+
 
 def register(app: App, rt: Runtime) -> None:
-    register_renderers(rt)
 
     @app.command(command_pattern(Command.DIGEST))
     def digest_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

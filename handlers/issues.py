@@ -209,8 +209,9 @@ SPEC = CommandSpec(
 )  # fmt: skip
 
 
-def register_renderers(rt: Runtime) -> None:
+def renderers(rt: Runtime) -> outbox.Renderers:
     """Compose notices and owner DMs when they are sent, from the issue as it is then."""
+    by_kind = outbox.Renderers()
 
     def _issue(session: Session, row: OutboxMessage) -> Any:
         found = session.get(Issue, row.ref_id) if row.ref_id else None
@@ -218,7 +219,7 @@ def register_renderers(rt: Runtime) -> None:
             raise LookupError(f"issue #{row.ref_id} is gone")
         return found
 
-    @outbox.renderer(issues.NOTICE)
+    @by_kind.add(issues.NOTICE)
     def render_notice(
         session: Session, row: OutboxMessage
     ) -> tuple[str, list[dict[str, Any]] | None]:
@@ -244,9 +245,9 @@ def register_renderers(rt: Runtime) -> None:
         )
 
     for kind in reminders:
-        outbox.renderer(kind)(render_reminder)
+        by_kind.add(kind)(render_reminder)
 
-    @outbox.renderer(issues.OWNER_CHANGED)
+    @by_kind.add(issues.OWNER_CHANGED)
     def render_owner_changed(
         session: Session, row: OutboxMessage
     ) -> tuple[str, list[dict[str, Any]] | None]:
@@ -260,7 +261,7 @@ def register_renderers(rt: Runtime) -> None:
             by=str(extra.get("by", "")),
         )
 
-    @outbox.renderer(issues.ASSIGNED)
+    @by_kind.add(issues.ASSIGNED)
     def render_assigned(
         session: Session, row: OutboxMessage
     ) -> tuple[str, list[dict[str, Any]] | None]:
@@ -268,6 +269,8 @@ def register_renderers(rt: Runtime) -> None:
         return views.assigned_dm(
             _issue(session, row), lang, local_today(rt.clock.now(), rt.org.timezone)
         )
+
+    return by_kind
 
 
 _ERROR_BLOCK = {
@@ -348,7 +351,6 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
 
 
 def register(app: App, rt: Runtime) -> None:
-    register_renderers(rt)
 
     @app.command(command_pattern(Command.ISSUE))
     def issue_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -297,8 +297,9 @@ SPEC = CommandSpec(
 )  # fmt: skip
 
 
-def register_renderers(rt: Runtime) -> None:
+def renderers(rt: Runtime) -> outbox.Renderers:
     """Compose the meeting messages when they are sent, from the meeting as it is then."""
+    by_kind = outbox.Renderers()
     tz = rt.org.timezone
 
     def _meeting(session: Session, row: OutboxMessage) -> Meeting:
@@ -315,7 +316,7 @@ def register_renderers(rt: Runtime) -> None:
 
     Rendered = tuple[str, list[dict[str, Any]] | None]
 
-    @outbox.renderer(meeting_reminders.REMINDER)
+    @by_kind.add(meeting_reminders.REMINDER)
     def render_reminder(session: Session, row: OutboxMessage) -> Rendered:
         meeting = _meeting(session, row)
         offset = timedelta(seconds=int(extra(row).get("offset", 0)))
@@ -323,14 +324,14 @@ def register_renderers(rt: Runtime) -> None:
             meeting, _agenda_issues(session, meeting), rt.org.language, tz, offset
         )
 
-    @outbox.renderer(meeting_reminders.INVITE)
+    @by_kind.add(meeting_reminders.INVITE)
     def render_invite(session: Session, row: OutboxMessage) -> Rendered:
         meeting = _meeting(session, row)
         code = str(extra(row).get("department", ""))
         issues = _agenda_issues(session, meeting)
         return views.invite(meeting, code, issues, rt.org.language, tz)
 
-    @outbox.renderer(meeting_reminders.STATUS_REQUEST)
+    @by_kind.add(meeting_reminders.STATUS_REQUEST)
     def render_status_request(session: Session, row: OutboxMessage) -> Rendered:
         meeting = _meeting(session, row)
         owner = row.user or ""
@@ -340,14 +341,16 @@ def register_renderers(rt: Runtime) -> None:
         mine.sort(key=lambda i: i.number)
         return views.status_request(meeting, mine, rt.actor(session, owner).lang, tz)
 
-    @outbox.renderer(meeting_reminders.MOVED)
+    @by_kind.add(meeting_reminders.MOVED)
     def render_moved(session: Session, row: OutboxMessage) -> Rendered:
         before = datetime.fromisoformat(str(extra(row).get("before")))
         return views.moved_notice(_meeting(session, row), before, rt.org.language, tz)
 
-    @outbox.renderer(meeting_reminders.CANCELLED)
+    @by_kind.add(meeting_reminders.CANCELLED)
     def render_cancelled(session: Session, row: OutboxMessage) -> Rendered:
         return views.cancelled_notice(_meeting(session, row), rt.org.language, tz)
+
+    return by_kind
 
 
 def _modal_start(rt: Runtime, state: dict[str, Any]) -> datetime:
@@ -417,7 +420,6 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
 
 
 def register(app: App, rt: Runtime) -> None:
-    register_renderers(rt)
 
     @app.command(command_pattern(Command.MEETING))
     def meeting_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -150,9 +150,9 @@ def cmd_console(args: argparse.Namespace) -> int:
     slack = ConsoleSlack(sys.stdout)
     slack.members[args.channel] = [args.user]  # whatever the console's channel is bound to
     offline = replace(_settings(need_slack=False), api_url=slack.url, bot_token=CONSOLE_TOKEN)
-    rt = wiring.runtime(offline)
-    dispatcher = wiring.dispatcher(rt)
-    app = wiring.slack_app(rt, verify_requests=False)
+    parts = wiring.process(offline, "console")
+    rt, dispatcher, app = parts.rt, parts.dispatcher, parts.app
+    assert app is not None
 
     def settle() -> None:
         dispatcher.run_once()
@@ -188,9 +188,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(need_slack=True)
     _warn_without_coordinator(settings)
-    rt = wiring.runtime(settings)
-    dispatcher = wiring.dispatcher(rt)
-    app = wiring.slack_app(rt)
+    parts = wiring.process(settings, "web" if args.no_scheduler else "run")
+    rt, dispatcher, app = parts.rt, parts.dispatcher, parts.app
+    assert app is not None
     stop = threading.Event()
     stopping = threading.Event()
     server: Any = None
@@ -287,9 +287,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from returbot.web_server import WebApp, make_server, serve_until_closed
 
     settings = _settings(need_slack=True)
-    rt = wiring.runtime(settings)
-    dispatcher = wiring.dispatcher(rt)
-    wiring.renderers(rt)  # the clock process composes reminders and digests as `run` does
+    parts = wiring.process(settings, "clock")
+    rt, dispatcher = parts.rt, parts.dispatcher
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: object) -> None:

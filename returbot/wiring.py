@@ -8,9 +8,12 @@ every listener.
 
 from __future__ import annotations
 
-from bot import outbox
+from dataclasses import dataclass
+
+import handlers
+from bot import messages, outbox
 from bot.context import Clock, SystemClock
-from bot.outbox import Dispatcher
+from bot.outbox import Dispatcher, Renderers
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from handlers.app import REQUEST_TIMEOUT, ReturbotApp, create_app, make_client
@@ -38,6 +41,16 @@ def runtime(
     return Runtime(settings=settings, db=db, clock=clock or SystemClock())
 
 
+def renderers(rt: Runtime) -> Renderers:
+    """How every composed kind of message is composed; refuses to go on if one is missing, so
+    that no process sends a placeholder in place of a message (SPEC §5: never a silent loss)."""
+    found = handlers.renderers(rt)
+    missing = sorted(messages.COMPOSED - found.keys())
+    if missing:
+        raise RuntimeError(f"no renderer for the outbox kinds {', '.join(missing)}")
+    return found
+
+
 def dispatcher(rt: Runtime) -> Dispatcher:
     """The outbox dispatcher of ``rt``'s process, woken by each commit that queued a message."""
     client = make_client(rt.settings.bot_token, rt.settings.api_url)
@@ -48,6 +61,8 @@ def dispatcher(rt: Runtime) -> Dispatcher:
         coordinators=rt.settings.coordinators,
         lang=rt.org.language,
         tz=rt.org.timezone,
+        renderers=renderers(rt),
+        hooks=messages.SENT_HOOKS,
     )
     outbox.wake_after_commit(rt.db.factory, found.wake)
     return found
@@ -62,8 +77,27 @@ def slack_app(
     return create_app(rt, client, verify_requests=verify_requests)
 
 
-def renderers(rt: Runtime) -> None:
-    """What a process that serves no requests (the clock) needs to compose messages."""
-    from handlers import register_renderers
+ROLES = ("run", "web", "clock", "console")
 
-    register_renderers(rt)
+
+@dataclass(frozen=True)
+class Process:
+    """The parts of one process: ``run`` (web and clock), ``web`` (``run --no-scheduler``),
+    ``clock`` (``scheduler``: no Bolt app) or ``console`` (no signature checks)."""
+
+    role: str
+    rt: Runtime
+    dispatcher: Dispatcher
+    app: ReturbotApp | None
+
+
+def process(
+    settings: Settings, role: str, *, db: Database | None = None, clock: Clock | None = None
+) -> Process:
+    """Build the process ``role`` on ``settings``: every role sends, so every role composes."""
+    if role not in ROLES:
+        raise ValueError(f"unknown process role {role!r}")
+    rt = runtime(settings, db=db, clock=clock)
+    sender = dispatcher(rt)
+    app = None if role == "clock" else slack_app(rt, verify_requests=role != "console")
+    return Process(role=role, rt=rt, dispatcher=sender, app=app)

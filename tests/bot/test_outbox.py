@@ -43,12 +43,17 @@ def client(slack: FakeSlack) -> WebClient:
     return WebClient(token=TOKEN, base_url=slack.url, timeout=1)
 
 
+TEST_RENDERERS = outbox.Renderers()
+
+
 def make_dispatcher(
     db: Database, client: WebClient, clock: ManualClock, **kwargs: Any
 ) -> Dispatcher:
     kwargs.setdefault("coordinators", COORDINATORS)
     kwargs.setdefault("lang", "en")
     kwargs.setdefault("worker", "worker-1")
+    kwargs.setdefault("renderers", TEST_RENDERERS)
+    kwargs.setdefault("hooks", TEST_HOOKS)
     return Dispatcher(db=db, client=client, clock=clock, **kwargs)
 
 
@@ -624,15 +629,16 @@ def test_cancel_for_removes_only_the_kinds_asked(
         assert store.cancel_for(session, "meeting", 1) == 0  # nothing pending is left
 
 
-@outbox.on_sent("test-hook")
 def _remember_ts(session: Any, row: OutboxMessage) -> None:
     common.set_value(session, f"notice:{row.id}", f"{row.result_channel}/{row.result_ts}")
 
 
-@outbox.on_sent("test-broken-hook")
 def _broken(session: Any, row: OutboxMessage) -> None:
     common.set_value(session, f"broken:{row.id}", "half done")
     raise RuntimeError("hook bug")
+
+
+TEST_HOOKS = {"test-hook": [_remember_ts], "test-broken-hook": [_broken]}
 
 
 def test_on_sent_hooks_write_in_the_same_transaction(
@@ -691,11 +697,13 @@ def test_the_loop_survives_an_unexpected_error(
 # A message that cannot be put together: failed for good at once, reported, never dropped.
 
 
-def _real_renderers(db: Database, clock: ManualClock, slack: FakeSlack) -> None:
+def _real_renderers(db: Database, clock: ManualClock, slack: FakeSlack) -> Dispatcher:
+    """A dispatcher with the meeting renderers the processes use."""
     from handlers import meetings as meeting_handlers
 
     rt = Runtime(settings=make_settings(api_url=slack.url), db=db, clock=clock)
-    meeting_handlers.register_renderers(rt)
+    client = WebClient(token=TOKEN, base_url=slack.url, timeout=1)
+    return make_dispatcher(db, client, clock, renderers=meeting_handlers.renderers(rt))
 
 
 def _failures(db: Database) -> list[str]:
@@ -704,9 +712,9 @@ def _failures(db: Database) -> list[str]:
 
 
 def test_a_message_whose_record_is_gone_fails_once_and_tells_the_coordinators(
-    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+    db: Database, slack: FakeSlack, clock: ManualClock
 ) -> None:
-    _real_renderers(db, clock, slack)
+    dispatcher = _real_renderers(db, clock, slack)
     reminder = {
         "kind": meeting_reminders.REMINDER, "text": "M-1", "ref_kind": "meeting",
         "ref_id": 4242, "extra": {"offset": 3600},
@@ -734,7 +742,7 @@ def test_a_message_whose_record_is_gone_fails_once_and_tells_the_coordinators(
     assert _failures(db) == [row.last_error, row.last_error]
 
 
-@outbox.renderer("test-broken-renderer")
+@TEST_RENDERERS.add("test-broken-renderer")
 def _broken_renderer(session: Any, row: OutboxMessage) -> tuple[str, None]:
     raise ValueError(f"no view for <!channel> `{TOKEN}`")
 
@@ -791,7 +799,7 @@ def test_an_upload_that_lost_its_file_fails_for_good_without_calling_slack(
 _LOCKED = {"left": 1}
 
 
-@outbox.renderer("test-locked-renderer")
+@TEST_RENDERERS.add("test-locked-renderer")
 def _locked_once(session: Any, row: OutboxMessage) -> tuple[str, None]:
     if _LOCKED["left"]:
         _LOCKED["left"] -= 1

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from tests.support import slackreq
 
@@ -49,3 +54,35 @@ def stop_all(processes: list[subprocess.Popen[str]] | list[subprocess.Popen[byte
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+def scheduler(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "returbot", "scheduler"], cwd=cwd, env=env, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def health(port: int) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            return dict(json.loads(answer.read()))
+    except OSError:
+        return None
+
+
+def wait_health(port: int, state: str, timeout: float) -> float:
+    """Seconds until the process on ``port`` reports the scheduler ``state``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        report = health(port)
+        if report is not None and report.get("scheduler") == state:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"port {port} never reported scheduler {state}: {health(port)}")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=30)[1]

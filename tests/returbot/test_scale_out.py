@@ -40,12 +40,20 @@ from storage.models import (
     Meeting,
     OutboxMessage,
 )
-from tests.cli.test_standby import health, scheduler, stop, wait_health
 from tests.conftest import COORDINATOR, PG_URL
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack, Fault
 from tests.support.postgres import empty_postgres
-from tests.support.processes import ROOT, environment, free_port, stop_all
+from tests.support.processes import (
+    ROOT,
+    environment,
+    free_port,
+    health,
+    scheduler,
+    stop,
+    stop_all,
+    wait_health,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 CHANNELS = {"RMA": "CRMA", "PU": "CPU", "OPA": "COPA", "network": "CNET", "digest": "CDIG"}
