@@ -44,8 +44,8 @@ from bench.meetings import seed_meetings
 from bench.seed import DEPARTMENTS, TAGS, percentile, seed_decisions, sentence
 from bot import digest, orgconfig
 from bot import settings as settings_module
-from bot.i18n import Lang
 from bot.orgconfig import OrgConfig
+from bot.text.i18n import Lang
 from handlers.views import digest as views
 from returbot.console import render_blocks
 from storage import digest as store

@@ -23,10 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import guard
 from bot import settings as settings_module
 from bot.errors import UserError
-from bot.textparse import parse_command
+from bot.text import guard
+from bot.text.grammar import parse_command
 from handlers.common import explain
 from returbot import wiring
 from returbot.web_server import WebApp, make_server, serve_until_closed

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Lang
+from bot.text.i18n import Lang
 
 if TYPE_CHECKING:
     from bot.permissions import Belonging

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import departments, guard, permissions
+from bot import departments, permissions
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
+from bot.text import guard
 from storage import common, search
 from storage import decisions as store
 from storage.models import Decision, DecisionDepartment, DecisionTag, Issue, Meeting

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot import bindings, outbox
 from bot.errors import UserError
-from bot.i18n import t
 from bot.orgconfig import OrgConfig
+from bot.text.i18n import t
 from storage import common
 from storage import digest as store
 from storage.models import AuditEntry, Decision, DigestRun, Issue, Meeting

@@ -13,12 +13,14 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, followups, guard, outbox, permissions
+from bot import bindings, departments, outbox, permissions
+from bot.automation import followups
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
 from bot.errors import UserError
-from bot.i18n import t
 from bot.orgconfig import OrgConfig
+from bot.text import guard
+from bot.text.i18n import t
 from storage import common
 from storage import decisions as decision_store
 from storage import issues as store

@@ -12,12 +12,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, guard, meeting_reminders, permissions, recurrence
+from bot import bindings, departments, permissions
+from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
-from bot.dates import check_range
 from bot.errors import UserError
-from bot.holidays import holiday
 from bot.orgconfig import MeetingSeries, OrgConfig
+from bot.text import guard, recurrence
+from bot.text.dates import check_range
+from bot.text.holidays import holiday
 from storage import common
 from storage import issues as issue_store
 from storage import meetings as store

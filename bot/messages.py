@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot import digest, followups, issues, meeting_reminders
+from bot import digest, issues
+from bot.automation import followups, meeting_reminders
 from bot.outbox import SentHook
 
 COMPOSED: frozenset[str] = frozenset(

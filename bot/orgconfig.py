@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dates import dst_unsafe
-from bot.i18n import Lang
+from bot.text.dates import dst_unsafe
+from bot.text.i18n import Lang
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import Clock
-from bot.i18n import t
+from bot.text.i18n import t
 from storage import common
 from storage import outbox as store
 from storage.db import Database

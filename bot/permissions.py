@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from bot.errors import UserError
-from bot.guard import Markup
+from bot.text.guard import Markup
 
 if TYPE_CHECKING:
     from bot.context import Actor

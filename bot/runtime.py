@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from bot import bindings
 from bot.context import Actor, Clock, SystemClock
 from bot.home import Refresher
-from bot.i18n import Lang, as_lang
 from bot.orgconfig import OrgConfig
 from bot.permissions import Belonging, ChannelMembers
 from bot.settings import Settings
+from bot.text.i18n import Lang, as_lang
 from storage import common
 from storage.db import Database
 

@@ -8,12 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import bindings, calendar, digest, meeting_reminders, permissions
+from bot import bindings, calendar, digest, permissions
 from bot import status as bot_status
-from bot.dates import format_datetime
+from bot.automation import meeting_reminders
 from bot.errors import UserError
-from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
+from bot.text.dates import format_datetime
+from bot.text.i18n import LANGUAGES, t
 from handlers.common import Answer, CommandSpec, Request, run_command
 from handlers.ids import Command, command_pattern
 from handlers.views.blocks import section, sections

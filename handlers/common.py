@@ -15,12 +15,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot import guard, outbox
+from bot import outbox
 from bot.context import Actor
 from bot.errors import UserError
-from bot.i18n import Lang, t
 from bot.runtime import Runtime
-from bot.textparse import ParsedCommand, parse_command, unescape
+from bot.text import guard
+from bot.text.grammar import ParsedCommand, parse_command, unescape
+from bot.text.i18n import Lang, t
 from storage import common
 
 log = logging.getLogger("returbot.handlers")

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot import decisions
 from bot.context import Actor, local_today
-from bot.dates import parse_date
 from bot.decisions import DecisionInput, SourceLink
 from bot.errors import UserError
-from bot.i18n import t
 from bot.runtime import Runtime
-from bot.textparse import parse_ref, split_list
+from bot.text.dates import parse_date
+from bot.text.grammar import parse_ref, split_list
+from bot.text.i18n import t
 from handlers.common import (
     Answer,
     CommandSpec,

@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import digest, outbox, permissions
-from bot.dates import EN_DAYS, NB_DAYS
 from bot.errors import UserError
-from bot.i18n import Lang, t
 from bot.runtime import Runtime
+from bot.text.dates import EN_DAYS, NB_DAYS
+from bot.text.i18n import Lang, t
 from handlers.common import Answer, CommandSpec, Request, run_command
 from handlers.ids import Command, command_pattern
 from handlers.views import digest as views

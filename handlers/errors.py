@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.i18n import t
 from bot.runtime import Runtime
+from bot.text.i18n import t
 
 log = logging.getLogger("returbot.handlers")
 ANYTHING = re.compile(r".*")

@@ -10,14 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import followups, issues, outbox
+from bot import issues, outbox
+from bot.automation import followups
 from bot.context import Actor, local_today
-from bot.dates import parse_date
 from bot.decisions import SourceLink
 from bot.errors import UserError
-from bot.i18n import t
 from bot.runtime import Runtime
-from bot.textparse import parse_ref, parse_user, split_list
+from bot.text.dates import parse_date
+from bot.text.grammar import parse_ref, parse_user, split_list
+from bot.text.i18n import t
 from handlers.common import (
     Answer,
     CommandSpec,

@@ -11,21 +11,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import bindings, calendar, issues, meeting_reminders, meetings, outbox, permissions
+from bot import bindings, calendar, issues, meetings, outbox, permissions
+from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
-from bot.dates import (
+from bot.errors import UserError
+from bot.runtime import Runtime
+from bot.text.dates import (
     format_date,
     format_datetime,
     is_valid_local,
     parse_datetime,
     parse_duration,
 )
-from bot.errors import UserError
-from bot.holidays import holiday_name
-from bot.i18n import Lang, t
-from bot.recurrence import ordinal_description
-from bot.runtime import Runtime
-from bot.textparse import parse_ref
+from bot.text.grammar import parse_ref
+from bot.text.holidays import holiday_name
+from bot.text.i18n import Lang, t
+from bot.text.recurrence import ordinal_description
 from handlers.common import (
     Answer,
     CommandSpec,

@@ -110,7 +110,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     from bot import digest
     from bot.context import SystemClock
-    from bot.dates import date_range
+    from bot.text.dates import date_range
     from handlers.views import digest as views
     from returbot import wiring
     from returbot.console import render_blocks

@@ -19,8 +19,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.dates import dst_unsafe
 from bot.outbox import Dispatcher, redact
+from bot.text.dates import dst_unsafe
 
 log = logging.getLogger("returbot.scheduler")
 

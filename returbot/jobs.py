@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import digest, followups, meeting_reminders, meetings, status
+from bot import digest, meetings, status
+from bot.automation import followups, meeting_reminders
 from bot.orgconfig import WEEKDAYS
 from bot.runtime import Runtime
 from returbot.clock import Job, wall_clock_trigger

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from storage import migrate
 from storage.db import Base, Database
-from tests.support.postgres import empty_postgres
+from tests.support.postgres import empty_postgres, worker_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -37,10 +37,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[Database]:
+def pg_url() -> str:
+    """TEST_DATABASE_URL, or under pytest-xdist a database of this worker's own beside it."""
     if not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    db = empty_postgres(PG_URL)
+    return worker_database(PG_URL, os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_url: str) -> Iterator[Database]:
+    db = empty_postgres(pg_url)
     yield db
     db.dispose()
 

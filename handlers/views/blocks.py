@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot import guard
-from bot.i18n import t
+from bot.text import guard
+from bot.text.i18n import t
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot import guard
-from bot.dates import format_date
-from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
+from bot.text import guard
+from bot.text.dates import format_date
+from bot.text.i18n import Lang, t
 from handlers.ids import Action, Block, Callback
 from handlers.views.blocks import (
     clip,

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_date
 from bot.digest import Digest
-from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
+from bot.text.dates import format_date
+from bot.text.i18n import Lang, t
 from handlers.views import meetings as meeting_views
 from handlers.views.blocks import (
     MESSAGE_BLOCKS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dates import format_datetime
 from bot.home import Home
-from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
+from bot.text.dates import format_datetime
+from bot.text.i18n import Lang, t
 from handlers.ids import Action, IssueAction, MeetingAction
 from handlers.views import decisions as decision_views
 from handlers.views import issues as issue_views

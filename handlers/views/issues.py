@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import guard
-from bot.dates import format_date, format_datetime
-from bot.i18n import Lang, t
 from bot.orgconfig import OrgConfig
+from bot.text import guard
+from bot.text.dates import format_date, format_datetime
+from bot.text.i18n import Lang, t
 from handlers.ids import Action, IssueAction, IssueBlock, IssueCallback
 from handlers.views.blocks import (
     actions,

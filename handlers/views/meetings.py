@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_date, format_datetime
-from bot.holidays import holiday, holiday_name
-from bot.i18n import Lang, t
 from bot.orgconfig import MeetingSeries, OrgConfig
-from bot.recurrence import ordinal_description
+from bot.text.dates import format_date, format_datetime
+from bot.text.holidays import holiday, holiday_name
+from bot.text.i18n import Lang, t
+from bot.text.recurrence import ordinal_description
 from handlers.ids import Action, MeetingAction, MeetingBlock, MeetingCallback
 from handlers.views.blocks import (
     actions,

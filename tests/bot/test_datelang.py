@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import (
+from bot.errors import UserError
+from bot.text.dates import (
     format_date,
     format_datetime,
     is_valid_local,
@@ -17,8 +18,7 @@ from bot.dates import (
     parse_datetime,
     parse_duration,
 )
-from bot.errors import UserError
-from bot.i18n import t
+from bot.text.i18n import t
 
 OSLO = ZoneInfo("Europe/Oslo")
 TODAY = date(2026, 11, 25)  # a Wednesday

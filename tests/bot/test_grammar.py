@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.i18n import t
-from bot.textparse import parse_command, parse_ref, parse_user, split_list, unescape
+from bot.text.grammar import parse_command, parse_ref, parse_user, split_list, unescape
+from bot.text.i18n import t
 
 SUBS = ("new", "list", "show")
 OPTS = ("dept", "details", "place", "due", "owner")
@@ -200,7 +200,7 @@ QUOTE_SOUP = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(QUOTE_SOUP)
 def test_the_linear_tokenizer_reads_as_the_old_one_did(raw: str) -> None:
-    from bot.textparse import _tokens
+    from bot.text.grammar import _tokens
 
     try:
         expected = _reference_tokens(raw)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import guard
 from bot.errors import UserError
+from bot.text import guard
 
 # 01.01.1990, checked by hand: k1 = 11 - 86 % 11 = 2, k2 = 11 - 81 % 11 = 7
 FNR = "01019010127"

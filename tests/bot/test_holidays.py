@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.holidays import (
+from bot.text.holidays import (
     HOLIDAY_NAMES,
     holiday,
     holiday_name,

@@ -10,7 +10,6 @@ from sqlalchemy import text
 
 from returbot.leader import AdvisoryLock, AlreadyRunning, FileLock, Standby, for_engine
 from storage.db import Database
-from tests.conftest import PG_URL
 
 
 class Jobs:
@@ -27,17 +26,15 @@ class Jobs:
         self.changes.append("standby")
 
 
-def pg() -> Database:
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+def pg(url: str) -> Database:
     from bot.settings import normalise_database_url
 
-    return Database(normalise_database_url(PG_URL))
+    return Database(normalise_database_url(url))
 
 
 @pytest.mark.postgres
-def test_one_of_two_is_active_and_the_standby_takes_over_when_it_dies() -> None:
-    first_db, second_db = pg(), pg()
+def test_one_of_two_is_active_and_the_standby_takes_over_when_it_dies(pg_url: str) -> None:
+    first_db, second_db = pg(pg_url), pg(pg_url)
     first_jobs, second_jobs = Jobs(), Jobs()
     first = Standby(AdvisoryLock(first_db.engine), first_jobs.resume, first_jobs.pause)
     second = Standby(AdvisoryLock(second_db.engine), second_jobs.resume, second_jobs.pause)
@@ -77,8 +74,8 @@ def test_one_of_two_is_active_and_the_standby_takes_over_when_it_dies() -> None:
 
 
 @pytest.mark.postgres
-def test_a_released_lock_is_taken_at_the_next_look() -> None:
-    one, two = pg(), pg()
+def test_a_released_lock_is_taken_at_the_next_look(pg_url: str) -> None:
+    one, two = pg(pg_url), pg(pg_url)
     try:
         a, b = AdvisoryLock(one.engine), AdvisoryLock(two.engine)
         assert a.try_acquire() and not b.try_acquire()

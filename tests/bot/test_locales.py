@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from bot.i18n import catalogue
+from bot.text.i18n import catalogue
 
 
 def placeholders(text: str) -> set[str]:

@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from bot import meeting_reminders, outbox, status
+from bot import outbox, status
+from bot.automation import meeting_reminders
 from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
 from bot.runtime import Runtime
@@ -295,7 +296,7 @@ def test_a_time_out_after_slack_posted_is_not_posted_twice(
     assert dispatcher.run_once() == DispatchReport(retried=1)
     assert get(db, row_id).last_error == "timeout"
     slack.wait_for("chat.postMessage")
-    time.sleep(0.7)  # the slow answer has now been given, to nobody
+    slack.wait_idle()  # the slow answer has now been given, to nobody
     (posted,) = slack.posted("CNET")
     drain(dispatcher, real_clock, rounds=3)
     assert texts(slack, "CNET") == ["Once only"]
@@ -313,7 +314,8 @@ def test_a_direct_message_that_timed_out_is_looked_for_in_the_dm(
     assert row_id is not None
     slack.fail_next("chat.postMessage", delay=1.5)
     assert dispatcher.run_once() == DispatchReport(retried=1)
-    time.sleep(0.7)
+    slack.wait_for("chat.postMessage")
+    slack.wait_idle()  # Slack has posted it, after the client gave up
     drain(dispatcher, real_clock, rounds=3)
     assert texts(slack, "UKARI") == ["Your issue"]
     (opened,) = slack.calls_to("conversations.open")
@@ -342,7 +344,8 @@ def test_a_429_while_looking_keeps_looking_before_posting(
     slack.fail_next("chat.postMessage", delay=1.5)
     slack.fail_next("conversations.history", status=429, retry_after=3)
     assert dispatcher.run_once() == DispatchReport(retried=1)
-    time.sleep(0.7)
+    slack.wait_for("chat.postMessage")
+    slack.wait_idle()  # Slack has posted it, after the client gave up
     real_clock.advance(minutes=6)
     assert dispatcher.run_once() == DispatchReport(retried=1)  # the look was rate limited
     row = get(db, row_id)

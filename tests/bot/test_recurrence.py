@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.holidays import holiday
-from bot.i18n import t
-from bot.recurrence import RULES, Occurrence, localize, occurrences, ordinal_description
+from bot.text.holidays import holiday
+from bot.text.i18n import t
+from bot.text.recurrence import RULES, Occurrence, localize, occurrences, ordinal_description
 
 OSLO = ZoneInfo("Europe/Oslo")
 

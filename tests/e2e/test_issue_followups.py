@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import followups
+from bot.automation import followups
 from returbot.jobs import run_followups
 from tests.blockcheck import assert_valid_blocks
 from tests.conftest import COORDINATOR

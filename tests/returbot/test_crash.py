@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.support import slackreq
@@ -43,6 +44,27 @@ def wait_until_recorded(path: Path, attempts: int) -> None:
     raise AssertionError(f"outbox row 1 never recorded {attempts} attempts")
 
 
+def wait_until_settled(path: Path) -> None:
+    """Until outbox row 1 is sent and no message is claimed or due: from then on nothing sends."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(path)) as db:
+            rows = db.execute(
+                "select id, status, next_attempt_at, claimed_by from outbox"
+            ).fetchall()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        sent = any(row[0] == 1 and row[1] == "sent" for row in rows)
+        busy = [
+            row
+            for row in rows
+            if row[3] is not None or (row[1] == "pending" and datetime.fromisoformat(row[2]) <= now)
+        ]
+        if sent and not busy:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the outbox never settled after the restart")
+
+
 def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as slack:
@@ -67,7 +89,8 @@ def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
             deadline = time.monotonic() + 30
             while not slack.posted("CRMA") and time.monotonic() < deadline:
                 time.sleep(0.1)
-            time.sleep(3)  # room for a duplicate to show up, were there one
+            # a duplicate could only come from a message still claimed or due
+            wait_until_settled(tmp_path / "rb.db")
             notices = slack.posted("CRMA")
             assert len(notices) == 1 and "I-1" in notices[0]["text"]
         finally:

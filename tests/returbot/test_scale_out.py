@@ -40,7 +40,7 @@ from storage.models import (
     Meeting,
     OutboxMessage,
 )
-from tests.conftest import COORDINATOR, PG_URL
+from tests.conftest import COORDINATOR
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack, Fault
 from tests.support.postgres import empty_postgres
@@ -123,10 +123,8 @@ def wait_serving(port: int, process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    db = empty_postgres(PG_URL)
+def cluster(tmp_path: Path, pg_url: str) -> Iterator[Cluster]:
+    db = empty_postgres(pg_url)
     config = config_file(tmp_path)
     with FakeSlack() as slack:
         processes: list[subprocess.Popen[str]] = []

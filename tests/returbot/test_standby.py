@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
 from tests.support.processes import environment, free_port, health, scheduler, stop, wait_health
 
 
 @pytest.mark.postgres
-def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(tmp_path: Path) -> None:
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    database = empty_postgres(PG_URL)
+def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(
+    tmp_path: Path, pg_url: str
+) -> None:
+    database = empty_postgres(pg_url)
     url = database.url
     database.dispose()
     with FakeSlack() as slack:

@@ -63,6 +63,8 @@ class FakeSlack:
         self._history: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ids = itertools.count(1)
         self._socket_url: Callable[[], str] | None = None  # set_socket_mode
+        self._in_flight = 0  # requests being answered; wait_idle waits for none
+        self._idle = threading.Condition(self._lock)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,10 +74,10 @@ class FakeSlack:
                 return None
 
             def do_POST(self) -> None:
-                fake._handle(self)
+                fake._serve(self)
 
             def do_GET(self) -> None:
-                fake._handle(self)
+                fake._serve(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -168,6 +170,13 @@ class FakeSlack:
             seen = [c.method for c in self.calls]
         raise AssertionError(f"expected {count} call(s) to {method}; saw {seen}")
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Until every request received so far has been answered (a slow answer too, though
+        its caller may have stopped waiting for it)."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"{self._in_flight} request(s) still unanswered")
+
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Params of chat.postMessage calls that succeeded (optionally to one channel)."""
         with self._lock:
@@ -177,6 +186,16 @@ class FakeSlack:
         return [c.params for c in calls if channel is None or c.params.get("channel") == channel]
 
     # serving
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            self._handle(request)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""

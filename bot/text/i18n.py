@@ -1,6 +1,6 @@
 """Every user-facing sentence, in Norwegian Bokmål (default) and English.
 
-Catalogues live in ``bot/locales/<lang>/<domain>.toml``; a key is ``<domain>.<name>``.
+Catalogues live in ``bot/text/locales/<lang>/<domain>.toml``; a key is ``<domain>.<name>``.
 Texts use ``str.format`` placeholders: ``t("nb", "decision.logged", ref="D-1")``.
 """
 
@@ -20,7 +20,7 @@ DEFAULT_LANG: Final[Lang] = "nb"
 def catalogue(lang: Lang) -> dict[str, str]:
     """All texts of one language, flattened to ``domain.key``."""
     out: dict[str, str] = {}
-    folder = resources.files("bot") / "locales" / lang
+    folder = resources.files("bot.text") / "locales" / lang
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue

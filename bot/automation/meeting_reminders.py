@@ -24,8 +24,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import bindings, outbox
-from bot.i18n import t
 from bot.orgconfig import MeetingSeries, OrgConfig
+from bot.text.i18n import t
 from storage import meetings as store
 from storage import outbox as outbox_store
 from storage.models import Meeting, OutboxMessage

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from bot.errors import UserError
-from bot.holidays import holiday, next_working_day
+from bot.text.holidays import holiday, next_working_day
 
 RULES = ("weekly", "monthly", "quarterly")
 _MONTHS = {"monthly": 1, "quarterly": 3}

@@ -1,0 +1,1 @@
+"""What falls due when: issue follow-ups, meeting reminders and status requests."""
