@@ -64,7 +64,7 @@ def feed_url(public_url: str, token: str) -> str:
 
 
 def uid(meeting: Meeting, instance: str) -> str:
-    return f"M-{meeting.number}-{instance}@returbot"
+    return f"{meeting.ref}-{instance}@returbot"
 
 
 def text(value: str) -> icalendar.vText:
@@ -86,7 +86,7 @@ def _event(
     event.add("last-modified", meeting.updated_at)
     event.add("dtstart", meeting.starts_at.astimezone(org.timezone))
     event.add("dtend", meeting.ends_at.astimezone(org.timezone))
-    event.add("summary", text(f"{meeting.title} (M-{meeting.number})"))
+    event.add("summary", text(f"{meeting.title} ({meeting.ref})"))
     event.add("sequence", meeting.sequence)
     cancelled = meeting.status == store.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -154,7 +154,7 @@ def build(
 
 def meeting_file(session: Session, meeting: Meeting, org: OrgConfig) -> bytes:
     """One meeting as an ``.ics`` file, to open in Outlook or Google Calendar."""
-    return build([meeting], org, instance_id(session), name=f"{meeting.title} (M-{meeting.number})")
+    return build([meeting], org, instance_id(session), name=f"{meeting.title} ({meeting.ref})")
 
 
 class Feed:

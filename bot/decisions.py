@@ -46,10 +46,6 @@ class DecisionInput:
     source: SourceLink | None = field(default=None)
 
 
-def ref(decision: Decision) -> str:
-    return f"D-{decision.number}"
-
-
 def normalise_tags(tags: Sequence[str]) -> list[str]:
     """Lower-case tags without a leading '#', de-duplicated; odd characters and identity
     numbers refused (before the tag is echoed in a sentence, and as it would be stored)."""
@@ -89,13 +85,13 @@ def log(
     if data.supersedes is not None:
         older = store.by_number(session, data.supersedes)
         if older is None:
-            raise UserError("decision.not_found", ref=f"D-{data.supersedes}")
-        permissions.require_decision_author(actor, older, ref=ref(older), action="supersede")
+            raise UserError("decision.not_found", ref=Decision.ref_of(data.supersedes))
+        permissions.require_decision_author(actor, older, ref=older.ref, action="supersede")
         if older.status == "revoked":
-            raise UserError("decision.supersede_revoked", ref=ref(older))
+            raise UserError("decision.supersede_revoked", ref=older.ref)
         if older.superseded_by is not None:
             raise UserError(
-                "decision.already_superseded", ref=ref(older), by=ref(older.superseded_by)
+                "decision.already_superseded", ref=older.ref, by=older.superseded_by.ref
             )
     decision = Decision(
         number=common.next_number(session, "D"),
@@ -127,7 +123,7 @@ def log(
             entity="decision",
             entity_id=older.id,
             action="superseded",
-            changes={"status": ["active", "superseded"], "superseded_by": ref(decision)},
+            changes={"status": ["active", "superseded"], "superseded_by": decision.ref},
             at=now,
         )
     common.audit(
@@ -136,7 +132,7 @@ def log(
         entity="decision",
         entity_id=decision.id,
         action="logged",
-        changes={"title": title, "departments": codes, "supersedes": older and ref(older)},
+        changes={"title": title, "departments": codes, "supersedes": older and older.ref},
         at=now,
     )
     search.index_decision(session, decision.id, title, details, " ".join(tags))
@@ -148,7 +144,7 @@ def _meeting_id(session: Session, number: int | None) -> int | None:
         return None
     found = session.scalar(select(Meeting.id).where(Meeting.number == number))
     if found is None:
-        raise UserError("common.meeting_not_found", ref=f"M-{number}")
+        raise UserError("common.meeting_not_found", ref=Meeting.ref_of(number))
     return found
 
 
@@ -157,7 +153,7 @@ def _issue_id(session: Session, number: int | None) -> int | None:
         return None
     found = session.scalar(select(Issue.id).where(Issue.number == number))
     if found is None:
-        raise UserError("common.issue_not_found", ref=f"I-{number}")
+        raise UserError("common.issue_not_found", ref=Issue.ref_of(number))
     return found
 
 
@@ -165,17 +161,17 @@ def get(session: Session, number: int) -> Decision:
     """The decision D-``number``, or a sentence saying there is none."""
     decision = store.by_number(session, number)
     if decision is None:
-        raise UserError("decision.not_found", ref=f"D-{number}")
+        raise UserError("decision.not_found", ref=Decision.ref_of(number))
     return decision
 
 
 def revoke(session: Session, actor: Actor, number: int, reason: str, now: datetime) -> Decision:
     """Mark D-n revoked with a reason; only its author or a coordinator may."""
     decision = get(session, number)
-    permissions.require_decision_author(actor, decision, ref=ref(decision), action="revoke")
+    permissions.require_decision_author(actor, decision, ref=decision.ref, action="revoke")
     reason = guard.check_text(reason, "reason", required=True)
     if decision.status == "revoked":
-        raise UserError("decision.already_revoked", ref=ref(decision))
+        raise UserError("decision.already_revoked", ref=decision.ref)
     before = decision.status
     decision.status = "revoked"
     decision.revoked_reason = reason

@@ -85,7 +85,7 @@ def decisions(session: Session) -> Iterator[dict[str, Any]]:
     )
     for d in session.scalars(stmt):
         yield {
-            "id": f"D-{d.number}",
+            "id": d.ref,
             "title": d.title,
             "details": d.details,
             "departments": [x.department for x in d.departments],
@@ -94,10 +94,10 @@ def decisions(session: Session) -> Iterator[dict[str, Any]]:
             "decided_on": d.decided_on.isoformat(),
             "author": d.author,
             "tags": [x.tag for x in d.tags],
-            "meeting": f"M-{d.meeting.number}" if d.meeting else None,
-            "issue": f"I-{d.issue.number}" if d.issue else None,
-            "supersedes": f"D-{d.supersedes.number}" if d.supersedes else None,
-            "superseded_by": f"D-{d.superseded_by.number}" if d.superseded_by else None,
+            "meeting": d.meeting.ref if d.meeting else None,
+            "issue": d.issue.ref if d.issue else None,
+            "supersedes": d.supersedes.ref if d.supersedes else None,
+            "superseded_by": d.superseded_by.ref if d.superseded_by else None,
             "status": d.status,
             "created_at": _iso(d.created_at),
         }
@@ -111,7 +111,7 @@ def issues(session: Session) -> Iterator[dict[str, Any]]:
     )
     for i in session.scalars(stmt):
         yield {
-            "id": f"I-{i.number}",
+            "id": i.ref,
             "title": i.title,
             "description": i.description,
             "departments": [x.department for x in i.departments],
@@ -122,7 +122,7 @@ def issues(session: Session) -> Iterator[dict[str, Any]]:
             "due": i.due.isoformat() if i.due else None,
             "created_at": _iso(i.created_at),
             "closed_at": _iso(i.closed_at),
-            "decision": f"D-{i.decision.number}" if i.decision else None,
+            "decision": i.decision.ref if i.decision else None,
             "notes": [
                 {"author": n.author, "text": n.text, "created_at": _iso(n.created_at)}
                 for n in i.notes
@@ -148,7 +148,7 @@ def meetings(session: Session, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
     issue_numbers = {row[0]: row[1] for row in session.execute(select(Issue.id, Issue.number))}
     for m in session.scalars(stmt):
         yield {
-            "id": f"M-{m.number}",
+            "id": m.ref,
             "series": m.series_key,
             "title": m.title,
             "starts_at": _iso(m.starts_at, tz),
@@ -161,7 +161,7 @@ def meetings(session: Session, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
                     "text": a.text,
                     "author": a.author,
                     "department": a.department,
-                    "issue": f"I-{issue_numbers[a.issue_id]}" if a.issue_id else None,
+                    "issue": Issue.ref_of(issue_numbers[a.issue_id]) if a.issue_id else None,
                 }
                 for a in m.agenda
             ],

@@ -24,7 +24,7 @@ from bot.text.i18n import t
 from storage import common
 from storage import decisions as decision_store
 from storage import issues as store
-from storage.models import Issue, IssueDepartment, IssueNote
+from storage.models import Decision, Issue, IssueDepartment, IssueNote
 
 PRIORITIES = {
     "low": "low", "lav": "low",
@@ -47,10 +47,6 @@ class IssueInput:
     source: SourceLink | None = field(default=None)
 
 
-def ref(issue: Issue) -> str:
-    return f"I-{issue.number}"
-
-
 def priority_of(value: str) -> str:
     """``høy`` / ``high`` -> ``high``; unknown values are refused."""
     found = PRIORITIES.get(value.strip().lower())
@@ -62,7 +58,7 @@ def priority_of(value: str) -> str:
 def get(session: Session, number: int) -> Issue:
     issue = store.by_number(session, number)
     if issue is None:
-        raise UserError("common.issue_not_found", ref=f"I-{number}")
+        raise UserError("common.issue_not_found", ref=Issue.ref_of(number))
     return issue
 
 
@@ -127,7 +123,7 @@ def _notice(session: Session, issue: Issue, code: str, channel: str, now: dateti
     outbox.enqueue(
         session,
         kind=NOTICE,
-        text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
+        text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
         channel=channel,
         due_at=now,
         ref_kind="issue",
@@ -141,7 +137,7 @@ def _unbound(session: Session, org: OrgConfig, issue: Issue, code: str, now: dat
         outbox.enqueue(
             session,
             kind="alert",
-            text=t(org.language, "issue.unbound_department", code=code, ref=ref(issue)),
+            text=t(org.language, "issue.unbound_department", code=code, ref=issue.ref),
             user=coordinator,
             due_at=now,
             dedupe_key=f"unbound:dept:{code}:{coordinator}",
@@ -154,7 +150,7 @@ def _tell_owner(session: Session, issue: Issue, now: datetime) -> None:
     outbox.enqueue(
         session,
         kind=ASSIGNED,
-        text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
+        text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
         user=issue.owner,
         due_at=now,
         ref_kind="issue",
@@ -169,7 +165,7 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
             outbox.enqueue(
                 session,
                 kind=NOTICE,
-                text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
+                text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
                 channel=row.notice_channel,
                 method=outbox.UPDATE,
                 ts=row.notice_ts,
@@ -198,22 +194,22 @@ def add_note(
 def assign(session: Session, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
     """Owner, reporter or coordinator: a new owner for an open issue (SPEC §4.2)."""
     issue = get(session, number)
-    permissions.require_issue_steward(actor, issue, ref=ref(issue))
+    permissions.require_issue_steward(actor, issue, ref=issue.ref)
     return _change_owner(session, actor, issue, owner, now)
 
 
 def take(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
     """A member of an affected department or a coordinator takes ownership of an open issue."""
     issue = get(session, number)
-    permissions.require_issue_taker(actor, issue, ref=ref(issue))
+    permissions.require_issue_taker(actor, issue, ref=issue.ref)
     return _change_owner(session, actor, issue, actor.user_id, now)
 
 
 def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now: datetime) -> Issue:
     if issue.status == "closed":
-        raise UserError("issue.assign_closed", ref=ref(issue))
+        raise UserError("issue.assign_closed", ref=issue.ref)
     if owner == issue.owner:
-        raise UserError("issue.already_owner", ref=ref(issue), owner=owner)
+        raise UserError("issue.already_owner", ref=issue.ref, owner=owner)
     before = issue.owner
     issue.owner = owner
     issue.last_activity_at = now
@@ -226,7 +222,7 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
             outbox.enqueue(
                 session,
                 kind=OWNER_CHANGED,
-                text=f"{ref(issue)}: {guard.mrkdwn(issue.title)}",
+                text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
                 user=user,
                 due_at=now,
                 ref_kind="issue",
@@ -243,13 +239,13 @@ def close(
 ) -> Issue:  # fmt: skip
     """Owner, reporter or coordinator: close I-n, optionally with the resolving decision."""
     issue = get(session, number)
-    permissions.require_issue_steward(actor, issue, ref=ref(issue))
+    permissions.require_issue_steward(actor, issue, ref=issue.ref)
     if issue.status == "closed":
-        raise UserError("issue.already_closed", ref=ref(issue))
+        raise UserError("issue.already_closed", ref=issue.ref)
     if decision is not None:
         found = decision_store.by_number(session, decision)
         if found is None:
-            raise UserError("decision.not_found", ref=f"D-{decision}")
+            raise UserError("decision.not_found", ref=Decision.ref_of(decision))
         issue.decision_id = found.id
     if text.strip():
         add_note(session, actor, number, text, now)
@@ -268,9 +264,9 @@ def close(
 def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
     """Owner, reporter or coordinator: open a closed issue again."""
     issue = get(session, number)
-    permissions.require_issue_steward(actor, issue, ref=ref(issue))
+    permissions.require_issue_steward(actor, issue, ref=issue.ref)
     if issue.status == "open":
-        raise UserError("issue.already_open", ref=ref(issue))
+        raise UserError("issue.already_open", ref=issue.ref)
     issue.status = "open"
     issue.closed_at = issue.closed_by = None
     issue.last_activity_at = now
@@ -288,12 +284,10 @@ def acknowledge(
     row = next((d for d in issue.departments if d.department == wanted), None)
     if row is None:
         affected = ", ".join(d.department for d in issue.departments)
-        raise UserError("issue.not_affected", ref=ref(issue), code=wanted, affected=affected)
-    permissions.require_department_member(
-        actor, wanted, key="issue.ack_not_allowed", ref=ref(issue)
-    )
+        raise UserError("issue.not_affected", ref=issue.ref, code=wanted, affected=affected)
+    permissions.require_department_member(actor, wanted, key="issue.ack_not_allowed", ref=issue.ref)
     if row.acked_by:
-        raise UserError("issue.already_acked", ref=ref(issue), code=wanted, by=row.acked_by)
+        raise UserError("issue.already_acked", ref=issue.ref, code=wanted, by=row.acked_by)
     row.acked_by, row.acked_at = actor.user_id, now
     followups.withdraw_ack_reminders(session, issue.id, wanted)
     _audit(session, actor, issue, "acknowledged", {"department": wanted}, now)

@@ -41,10 +41,6 @@ REPEAT = {
 ANSWERS = ("attend", "skip")
 
 
-def ref(meeting: Meeting) -> str:
-    return f"M-{meeting.number}"
-
-
 @dataclass(frozen=True)
 class MeetingInput:
     series: str
@@ -95,7 +91,7 @@ def rule_of(value: str | None) -> str | None:
 def get(session: Session, number: int) -> Meeting:
     meeting = store.by_number(session, number)
     if meeting is None:
-        raise UserError("common.meeting_not_found", ref=f"M-{number}")
+        raise UserError("common.meeting_not_found", ref=Meeting.ref_of(number))
     return meeting
 
 
@@ -239,9 +235,9 @@ def extend_series(session: Session, org: OrgConfig, now: datetime) -> int:
 
 def _open(meeting: Meeting, now: datetime) -> None:
     if meeting.status == store.CANCELLED:
-        raise UserError("meeting.is_cancelled", ref=ref(meeting))
+        raise UserError("meeting.is_cancelled", ref=meeting.ref)
     if meeting.ends_at <= now:
-        raise UserError("meeting.is_over", ref=ref(meeting))
+        raise UserError("meeting.is_over", ref=meeting.ref)
 
 
 def add_agenda(
@@ -264,7 +260,7 @@ def add_agenda(
     if issue is not None:
         found = issue_store.by_number(session, issue)
         if found is None:
-            raise UserError("common.issue_not_found", ref=f"I-{issue}")
+            raise UserError("common.issue_not_found", ref=Issue.ref_of(issue))
         issue_id = found.id
     item = AgendaItem(
         text=body, author=actor.user_id, department=code, issue_id=issue_id, created_at=now
@@ -274,7 +270,7 @@ def add_agenda(
     session.flush()
     _audit(
         session, actor, meeting, "agenda_added",
-        {"text": body, "department": code, "issue": f"I-{issue}" if issue else None},
+        {"text": body, "department": code, "issue": Issue.ref_of(issue) if issue else None},
         now,
     )  # fmt: skip
     meeting_reminders.refresh_invites(session, meeting, now)
@@ -306,7 +302,7 @@ def move(
     if start <= now:
         raise UserError("meeting.in_past")
     if start == meeting.starts_at:
-        raise UserError("meeting.same_time", ref=ref(meeting))
+        raise UserError("meeting.same_time", ref=meeting.ref)
     before = meeting.starts_at
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = start, start + length
@@ -374,9 +370,9 @@ def answer_attendance(
     series = series_of(org, meeting.series_key)
     wanted = departments.resolve(org, [code], required=True)[0]
     if wanted not in series.optional:
-        raise UserError("meeting.not_optional", code=wanted, ref=ref(meeting))
+        raise UserError("meeting.not_optional", code=wanted, ref=meeting.ref)
     permissions.require_department_member(
-        actor, wanted, key="meeting.answer_not_allowed", ref=ref(meeting)
+        actor, wanted, key="meeting.answer_not_allowed", ref=meeting.ref
     )
     row = next((a for a in meeting.attendance if a.department == wanted), None)
     if row is None:

@@ -98,9 +98,7 @@ def status(req: Request) -> Answer:
     upcoming = meeting_reminders.next_moment(req.session, req.rt.org, req.rt.clock.now())
     if upcoming is not None:
         meeting, at = upcoming
-        lines.append(
-            t(lang, "admin.status_next_reminder", ref=f"M-{meeting.number}", when=when(at))
-        )
+        lines.append(t(lang, "admin.status_next_reminder", ref=meeting.ref, when=when(at)))
     if state.last_sent:
         lines.append(t(lang, "admin.status_last_sent", when=when(state.last_sent)))
     if state.failures:

@@ -31,6 +31,7 @@ from handlers.common import (
 )
 from handlers.ids import Block, Callback, Command, command_pattern
 from handlers.views import decisions as views
+from storage.models import Decision
 
 log = logging.getLogger("returbot.handlers")
 NEW_OPTIONS = ("details", "dept", "by", "basis", "date", "meeting", "issue", "supersedes", "tags")
@@ -60,7 +61,7 @@ def new(req: Request) -> Answer:
         raise UserError("decision.title_required")
     decision = decisions.log(req.session, req.rt.org, req.actor, data, req.rt.clock.now())
     text, blocks = views.logged(decision, req.lang)
-    return Answer(text, blocks, in_channel=True, receipt=views.ref(decision))
+    return Answer(text, blocks, in_channel=True, receipt=decision.ref)
 
 
 def listing(req: Request) -> Answer:
@@ -106,9 +107,9 @@ def revoke(req: Request) -> Answer:
     number = parse_ref(words[0], "D")
     reason = words[1] if len(words) > 1 else ""
     if not reason.strip():
-        raise UserError("decision.reason_required", ref=f"D-{number}")
+        raise UserError("decision.reason_required", ref=Decision.ref_of(number))
     decision = decisions.revoke(req.session, req.actor, number, reason, req.rt.clock.now())
-    text = t(req.lang, "decision.revoked", ref=views.ref(decision), user=f"<@{req.actor.user_id}>")
+    text = t(req.lang, "decision.revoked", ref=decision.ref, user=f"<@{req.actor.user_id}>")
     return Answer(text, in_channel=True)
 
 
@@ -213,7 +214,7 @@ def _log_from_form(rt: Runtime) -> FormAct:
             session, rt, text=text, blocks=blocks, channel=meta.get("channel"),
             user_id=actor.user_id, ref_kind="decision", ref_id=decision.id,
         )  # fmt: skip
-        return views.ref(decision)
+        return decision.ref
 
     return act
 

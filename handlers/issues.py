@@ -43,7 +43,7 @@ from handlers.ids import (
 from handlers.views import issues as views
 from handlers.views.blocks import quote, section
 from storage import issues as store
-from storage.models import Issue, OutboxMessage
+from storage.models import Decision, Issue, OutboxMessage
 
 log = logging.getLogger("returbot.handlers")
 NEW_OPTIONS = ("dept", "details", "owner", "due", "prio")
@@ -75,10 +75,10 @@ def new(req: Request) -> Answer:
         due=parse_date(due, today=_today(req.rt)) if due else None,
     )
     issue = issues.register(req.session, req.rt.org, req.actor, data, req.rt.clock.now())
-    text = t(req.lang, "issue.registered", ref=views.ref(issue), title=quote(issue.title))
+    text = t(req.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
     _, blocks = views.assigned_dm(issue, req.lang, _today(req.rt))
     blocks[0] = section(text)
-    return Answer(text, blocks, in_channel=True, receipt=views.ref(issue))
+    return Answer(text, blocks, in_channel=True, receipt=issue.ref)
 
 
 def listing(req: Request) -> Answer:
@@ -120,18 +120,18 @@ def show(req: Request) -> Answer:
 def note(req: Request) -> Answer:
     number, text = _number(req, "/issue note I-1 <tekst>")
     if not text.strip():
-        raise UserError("issue.note_needed", ref=f"I-{number}")
+        raise UserError("issue.note_needed", ref=Issue.ref_of(number))
     issue = issues.add_note(req.session, req.actor, number, text, req.rt.clock.now())
-    return Answer(t(req.lang, "issue.noted", ref=views.ref(issue)), in_channel=True)
+    return Answer(t(req.lang, "issue.noted", ref=issue.ref), in_channel=True)
 
 
 def assign(req: Request) -> Answer:
     number, rest = _number(req, "/issue assign I-1 @kari")
     if not rest.strip():
-        raise UserError("issue.user_needed", ref=f"I-{number}")
+        raise UserError("issue.user_needed", ref=Issue.ref_of(number))
     owner = parse_user(rest.split()[0])
     issue = issues.assign(req.session, req.actor, number, owner, req.rt.clock.now())
-    return Answer(t(req.lang, "issue.assigned", owner=owner, ref=views.ref(issue)), in_channel=True)
+    return Answer(t(req.lang, "issue.assigned", owner=owner, ref=issue.ref), in_channel=True)
 
 
 def close(req: Request) -> Answer:
@@ -149,12 +149,12 @@ def close(req: Request) -> Answer:
         text = t(
             req.lang,
             "issue.closed_with",
-            ref=views.ref(issue),
+            ref=issue.ref,
             user=req.actor.user_id,
-            decision=f"D-{parse_ref(decision, 'D')}",
+            decision=Decision.ref_of(parse_ref(decision, "D")),
         )
     else:
-        text = t(req.lang, "issue.closed", ref=views.ref(issue), user=req.actor.user_id)
+        text = t(req.lang, "issue.closed", ref=issue.ref, user=req.actor.user_id)
     return Answer(text, in_channel=True)
 
 
@@ -162,7 +162,7 @@ def reopen(req: Request) -> Answer:
     number, _ = _number(req, "/issue reopen I-1")
     issue = issues.reopen(req.session, req.actor, number, req.rt.clock.now())
     return Answer(
-        t(req.lang, "issue.reopened", ref=views.ref(issue), user=req.actor.user_id), in_channel=True
+        t(req.lang, "issue.reopened", ref=issue.ref, user=req.actor.user_id), in_channel=True
     )
 
 
@@ -170,7 +170,7 @@ def ack(req: Request) -> Answer:
     number, _ = _number(req, "/issue ack I-1 dept:RMA")
     code = req.option("dept")
     if not code:
-        raise UserError("issue.dept_needed", ref=f"I-{number}")
+        raise UserError("issue.dept_needed", ref=Issue.ref_of(number))
     issue, row = issues.acknowledge(
         req.session, req.rt.org, req.actor, number, code, req.rt.clock.now()
     )
@@ -179,7 +179,7 @@ def ack(req: Request) -> Answer:
             req.lang,
             "issue.acked",
             code=row.department,
-            ref=views.ref(issue),
+            ref=issue.ref,
             user=req.actor.user_id,
         ),
         in_channel=True,
@@ -306,7 +306,7 @@ def _note_from_form(rt: Runtime) -> FormAct:
             rt.clock.now(),
             meeting_id=meeting if isinstance(meeting, int) else None,
         )
-        return views.ref(issue)
+        return issue.ref
 
     return act
 
@@ -325,12 +325,12 @@ def _register_from_form(rt: Runtime) -> FormAct:
             source=SourceLink(**source) if isinstance(source, dict) else None,
         )
         issue = issues.register(session, rt.org, actor, data, rt.clock.now())
-        text = t(actor.lang, "issue.registered", ref=views.ref(issue), title=quote(issue.title))
+        text = t(actor.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
         queue_confirmation(
             session, rt, text=text, blocks=None, channel=meta.get("channel"),
             user_id=actor.user_id, ref_kind="issue", ref_id=issue.id,
         )  # fmt: skip
-        return views.ref(issue)
+        return issue.ref
 
     return act
 
@@ -390,7 +390,7 @@ def register(app: App, rt: Runtime) -> None:
                 actor.lang,
                 "issue.acked",
                 code=row.department,
-                ref=views.ref(issue),
+                ref=issue.ref,
                 user=actor.user_id,
             )
 
@@ -402,7 +402,7 @@ def register(app: App, rt: Runtime) -> None:
 
         def act(session: Session, actor: Actor, value: str) -> str:
             issue = issues.take(session, actor, _ref_of(value), rt.clock.now())
-            return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=views.ref(issue))
+            return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=issue.ref)
 
         button(body, client, act)
 
@@ -412,7 +412,7 @@ def register(app: App, rt: Runtime) -> None:
 
         def act(session: Session, actor: Actor, value: str) -> str:
             issue = issues.close(session, actor, _ref_of(value), rt.clock.now())
-            return t(actor.lang, "issue.closed", ref=views.ref(issue), user=actor.user_id)
+            return t(actor.lang, "issue.closed", ref=issue.ref, user=actor.user_id)
 
         button(body, client, act)
 

@@ -78,7 +78,7 @@ def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
         "place": _where(first),
     }
     if done.rule is None:
-        lines = [t(lang, "meeting.scheduled", ref=views.ref(first), **common)]
+        lines = [t(lang, "meeting.scheduled", ref=first.ref, **common)]
     else:
         last = done.last or first
         lines = [
@@ -87,8 +87,8 @@ def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
                 "meeting.scheduled_series",
                 rule=ordinal_description(first.starts_at, done.rule, tz, lang),
                 count=done.count,
-                first=views.ref(first),
-                last=views.ref(last),
+                first=first.ref,
+                last=last.ref,
                 **common,
             )
         ]
@@ -97,7 +97,7 @@ def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
                 t(
                     lang,
                     "meeting.moved_item",
-                    ref=views.ref(m.meeting),
+                    ref=m.meeting.ref,
                     holiday=holiday_name(m.holiday, lang),
                     nominal=format_date(m.nominal, lang),
                     date=format_date(m.meeting.starts_at.astimezone(tz).date(), lang),
@@ -114,7 +114,7 @@ def scheduled_answer(rt: Runtime, done: meetings.Scheduled, lang: Lang) -> str:
 def _holiday_warning(meeting: Meeting, day: date, key: str, lang: Lang) -> str:
     return t(
         lang, "meeting.holiday_warning", date=format_date(day, lang),
-        holiday=holiday_name(key, lang), ref=views.ref(meeting),
+        holiday=holiday_name(key, lang), ref=meeting.ref,
     )  # fmt: skip
 
 
@@ -140,7 +140,7 @@ def schedule(req: Request) -> Answer:
     )
     done = meetings.schedule(req.session, org, req.actor, data, now)
     text = scheduled_answer(req.rt, done, req.lang)
-    return Answer(text, [section(text)], in_channel=True, receipt=views.ref(done.meeting))
+    return Answer(text, [section(text)], in_channel=True, receipt=done.meeting.ref)
 
 
 def listing(req: Request) -> Answer:
@@ -180,23 +180,25 @@ def show(req: Request) -> Answer:
 def agenda(req: Request) -> Answer:
     number, text = _number(req, "/meeting agenda M-1 <tekst>")
     if not text.strip():
-        raise UserError("meeting.agenda_needed", ref=f"M-{number}")
+        raise UserError("meeting.agenda_needed", ref=Meeting.ref_of(number))
     issue = req.option("issue")
     meeting, item = meetings.add_agenda(
         req.session, req.rt.org, req.actor, number, text, req.rt.clock.now(),
         department=req.option("dept"), issue=parse_ref(issue, "I") if issue else None,
     )  # fmt: skip
-    tags = [c for c in (item.department, f"I-{parse_ref(issue, 'I')}" if issue else None) if c]
+    tags = [
+        c for c in (item.department, Issue.ref_of(parse_ref(issue, "I")) if issue else None) if c
+    ]
     shown = quote(item.text) + (f" _({', '.join(tags)})_" if tags else "")
-    answer = t(req.lang, "meeting.agenda_added", ref=views.ref(meeting), text=shown)
-    return Answer(answer, in_channel=True, receipt=views.ref(meeting))
+    answer = t(req.lang, "meeting.agenda_added", ref=meeting.ref, text=shown)
+    return Answer(answer, in_channel=True, receipt=meeting.ref)
 
 
 def move(req: Request) -> Answer:
     permissions.require_coordinator(req.actor)
     number, rest = _number(req, "/meeting move M-1 1.12.2026 10:00")
     if not rest.strip():
-        raise UserError("meeting.when_needed", series=f"M-{number}")
+        raise UserError("meeting.when_needed", series=Meeting.ref_of(number))
     now = req.rt.clock.now()
     tz = req.rt.org.timezone
     start = parse_datetime(rest, now=now, tz=tz)
@@ -208,7 +210,7 @@ def move(req: Request) -> Answer:
         t(
             req.lang,
             "meeting.moved",
-            ref=views.ref(meeting),
+            ref=meeting.ref,
             title=quote(meeting.title),
             before=format_datetime(change.before, req.lang, tz),
             when=views.when(meeting, req.lang, tz),
@@ -230,7 +232,7 @@ def cancel(req: Request) -> Answer:
     )  # fmt: skip
     meeting = change.meeting
     text = t(
-        req.lang, "meeting.cancelled", ref=views.ref(meeting), title=quote(meeting.title),
+        req.lang, "meeting.cancelled", ref=meeting.ref, title=quote(meeting.title),
         when=views.when(meeting, req.lang, req.rt.org.timezone),
     )  # fmt: skip
     if meeting.cancel_reason:
@@ -242,10 +244,10 @@ def ics(req: Request) -> Answer:
     number, _ = _number(req, "/meeting ics M-1")
     meeting = meetings.get(req.session, number)
     tz = req.rt.org.timezone
-    filename = f"M-{meeting.number}.ics"
+    filename = f"{meeting.ref}.ics"
     content = calendar.meeting_file(req.session, meeting, req.rt.org).decode()
     comment = t(
-        req.lang, "meeting.ics_comment", ref=views.ref(meeting), title=quote(meeting.title),
+        req.lang, "meeting.ics_comment", ref=meeting.ref, title=quote(meeting.title),
         when=views.when(meeting, req.lang, tz),
     )  # fmt: skip
     channel = req.channel_id or None
@@ -408,7 +410,7 @@ def _schedule_from_form(rt: Runtime) -> FormAct:
             session, rt, text=text, blocks=None, channel=meta.get("channel"),
             user_id=actor.user_id, ref_kind="meeting", ref_id=done.meeting.id,
         )  # fmt: skip
-        return views.ref(done.meeting)
+        return done.meeting.ref
 
     return act
 
@@ -445,7 +447,7 @@ def register(app: App, rt: Runtime) -> None:
                 )  # fmt: skip
                 said = t(
                     actor.lang, "meeting.answer_saved", code=code.upper(),
-                    answer=t(actor.lang, f"meeting.att_{answer}"), ref=views.ref(meeting),
+                    answer=t(actor.lang, f"meeting.att_{answer}"), ref=meeting.ref,
                 )  # fmt: skip
         except UserError as error:
             lang = lang_of(rt, user_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +33,24 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Numbered:
+    """A record with a short human ID (SPEC §3): ``D-12``, ``I-3``, ``M-7``."""
+
+    PREFIX: ClassVar[str]
+    if TYPE_CHECKING:  # each record maps its own column
+        number: int
+
+    @property
+    def ref(self) -> str:
+        """The record's ID as people write it, ``I-3``."""
+        return f"{self.PREFIX}-{self.number}"
+
+    @classmethod
+    def ref_of(cls, number: int) -> str:
+        """The ID of number ``number`` of this kind, ``I-3``."""
+        return f"{cls.PREFIX}-{number}"
+
+
 class SourceMessage:
     """A link to the Slack message a record was made from (message shortcuts)."""
 
@@ -41,8 +59,9 @@ class SourceMessage:
     source_permalink: Mapped[str | None] = mapped_column(String(500))
 
 
-class Decision(SourceMessage, Base):
+class Decision(Numbered, SourceMessage, Base):
     __tablename__ = "decisions"
+    PREFIX = "D"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -90,8 +109,9 @@ class DecisionTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
-class Issue(SourceMessage, Base):
+class Issue(Numbered, SourceMessage, Base):
     __tablename__ = "issues"
+    PREFIX = "I"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -166,8 +186,9 @@ class Recurrence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Meeting(Base):
+class Meeting(Numbered, Base):
     __tablename__ = "meetings"
+    PREFIX = "M"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
     series_key: Mapped[str] = mapped_column(String(32), index=True)

@@ -65,7 +65,7 @@ def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
         queued += _queue(
             session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", created_at + org.ack_within,
             issue_id,
-            channel=channel, extra={"department": code}, text=f"I-{number}",
+            channel=channel, extra={"department": code}, text=Issue.ref_of(number),
         )  # fmt: skip
     return queued
 
@@ -116,12 +116,12 @@ def _due_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
         if now >= moment - org.due_reminder and issue.due >= today:
             queued += _queue(
                 session, DUE_REMINDER, f"duerem:{issue.id}:{issue.due}", now, issue.id,
-                user=issue.owner, text=f"I-{issue.number}",
+                user=issue.owner, text=issue.ref,
             )  # fmt: skip
         if issue.due < today and now >= moment + timedelta(days=1):
             queued += _queue(
                 session, OVERDUE, f"overdue:{issue.id}:{issue.due}", now, issue.id,
-                user=issue.owner, text=f"I-{issue.number}",
+                user=issue.owner, text=issue.ref,
             )  # fmt: skip
     return queued
 
@@ -145,7 +145,7 @@ def _stale_nudges(session: Session, org: OrgConfig, now: datetime) -> int:
         stamp = issue.last_activity_at.strftime("%Y%m%dT%H%M%S")
         queued += _queue(
             session, STALE, f"stale:{issue.id}:{stamp}", now, issue.id,
-            user=issue.owner, text=f"I-{issue.number}",
+            user=issue.owner, text=issue.ref,
         )  # fmt: skip
     return queued
 

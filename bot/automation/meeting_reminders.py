@@ -101,7 +101,7 @@ def _reminder(
         _unbound(session, org, f"series:{series.key}", series.key, meeting, at)
         return 0
     row = outbox.enqueue(
-        session, kind=REMINDER, text=f"M-{meeting.number}", channel=channel, due_at=at,
+        session, kind=REMINDER, text=meeting.ref, channel=channel, due_at=at,
         dedupe_key=f"mrem:{meeting.id}:{meeting.sequence}:{int(offset.total_seconds())}",
         ref_kind="meeting", ref_id=meeting.id, extra={"offset": int(offset.total_seconds())},
     )  # fmt: skip
@@ -123,7 +123,7 @@ def _invites(
             _unbound(session, org, f"dept:{code}", code, meeting, at)
             continue
         row = outbox.enqueue(
-            session, kind=INVITE, text=f"M-{meeting.number}", channel=channel, due_at=at,
+            session, kind=INVITE, text=meeting.ref, channel=channel, due_at=at,
             dedupe_key=f"minvite:{meeting.id}:{code}", ref_kind="meeting", ref_id=meeting.id,
             extra={"department": code},
         )  # fmt: skip
@@ -141,7 +141,7 @@ def _status_requests(
     queued = 0
     for owner, numbers in sorted(owners.items()):
         row = outbox.enqueue(
-            session, kind=STATUS_REQUEST, text=f"M-{meeting.number}", user=owner, due_at=at,
+            session, kind=STATUS_REQUEST, text=meeting.ref, user=owner, due_at=at,
             dedupe_key=f"mstatus:{meeting.id}:{meeting.sequence}:{owner}", ref_kind="meeting",
             ref_id=meeting.id, extra={"issues": sorted(numbers)},
         )  # fmt: skip
@@ -157,7 +157,7 @@ def _unbound(
         outbox.enqueue(
             session,
             kind="alert",
-            text=t(org.language, "meeting.unbound", target=label, ref=f"M-{meeting.number}"),
+            text=t(org.language, "meeting.unbound", target=label, ref=meeting.ref),
             user=coordinator,
             due_at=at,
             dedupe_key=f"unbound:{target}:{coordinator}",
@@ -199,7 +199,7 @@ def tell_channel(
     if not channel or channel == typed_in:
         return False
     outbox.enqueue(
-        session, kind=kind, text=f"M-{meeting.number}", channel=channel, due_at=now,
+        session, kind=kind, text=meeting.ref, channel=channel, due_at=now,
         ref_kind="meeting", ref_id=meeting.id, extra=extra,
     )  # fmt: skip
     return True
@@ -218,7 +218,7 @@ def refresh_invites(session: Session, meeting: Meeting, now: datetime) -> int:
     count = 0
     for row in session.scalars(stmt):
         outbox.enqueue(
-            session, kind=INVITE, text=f"M-{meeting.number}",
+            session, kind=INVITE, text=meeting.ref,
             channel=row.result_channel or row.channel, method=outbox.UPDATE, ts=row.result_ts,
             due_at=now, ref_kind="meeting", ref_id=meeting.id, extra=row.payload.get("extra"),
         )  # fmt: skip

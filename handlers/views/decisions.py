@@ -28,20 +28,16 @@ from storage.models import Decision
 View = dict[str, Any]
 
 
-def ref(decision: Decision) -> str:
-    return f"D-{decision.number}"
-
-
 def status_text(decision: Decision, lang: Lang) -> str:
     if decision.status == "superseded" and decision.superseded_by is not None:
-        return t(lang, "decision.status_superseded", by=ref(decision.superseded_by))
+        return t(lang, "decision.status_superseded", by=decision.superseded_by.ref)
     return t(lang, f"decision.status_{decision.status}")
 
 
 def one_line(decision: Decision, lang: Lang) -> str:
     """``*D-12* Title — 1. desember 2026 · RMA, OPA`` (+ status when not active)."""
     codes = ", ".join(d.department for d in decision.departments)
-    parts = [f"*{ref(decision)}* {quote(clip(decision.title, 200))}"]
+    parts = [f"*{decision.ref}* {quote(clip(decision.title, 200))}"]
     meta = format_date(decision.decided_on, lang)
     if codes:
         meta += f" · {codes}"
@@ -52,7 +48,7 @@ def one_line(decision: Decision, lang: Lang) -> str:
 
 def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
     """The in-channel confirmation of a new decision."""
-    text = t(lang, "decision.logged", ref=ref(decision), title=quote(clip(decision.title, 200)))
+    text = t(lang, "decision.logged", ref=decision.ref, title=quote(clip(decision.title, 200)))
     blocks = [section(text)]
     details = []
     if decision.decided_by:
@@ -60,15 +56,15 @@ def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
     if decision.departments:
         details.append(", ".join(d.department for d in decision.departments))
     if decision.supersedes is not None:
-        details.append(t(lang, "decision.supersedes_line", ref=ref(decision.supersedes)))
-    details.append(t(lang, "decision.show_hint", ref=ref(decision)))
+        details.append(t(lang, "decision.supersedes_line", ref=decision.supersedes.ref))
+    details.append(t(lang, "decision.show_hint", ref=decision.ref))
     blocks.append(context(" · ".join(details)))
     return text, blocks
 
 
 def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
     """The whole decision with its links and its chain of superseded decisions."""
-    title = f"{ref(decision)} · {decision.title}"
+    title = f"{decision.ref} · {decision.title}"
     blocks: list[dict[str, Any]] = [header(title)]
     pairs = [
         (t(lang, "decision.f_status"), status_text(decision, lang)),
@@ -77,8 +73,8 @@ def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
         (t(lang, "decision.f_departments"), ", ".join(d.department for d in decision.departments)),
         (t(lang, "decision.f_tags"), ", ".join(f"#{tag.tag}" for tag in decision.tags)),
         (t(lang, "decision.f_author"), user(decision.author)),
-        (t(lang, "decision.f_meeting"), f"M-{decision.meeting.number}" if decision.meeting else ""),
-        (t(lang, "decision.f_issue"), f"I-{decision.issue.number}" if decision.issue else ""),
+        (t(lang, "decision.f_meeting"), decision.meeting.ref if decision.meeting else ""),
+        (t(lang, "decision.f_issue"), decision.issue.ref if decision.issue else ""),
     ]
     blocks.extend(fields(pairs))
     if decision.details:
@@ -98,7 +94,7 @@ def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
         )
     older, newer = chain(decision)
     if older or newer:
-        links = [ref(d) for d in reversed(newer)] + [f"*{ref(decision)}*"] + [ref(d) for d in older]
+        links = [d.ref for d in reversed(newer)] + [f"*{decision.ref}*"] + [d.ref for d in older]
         blocks.append(context(t(lang, "decision.chain", chain=" → ".join(links))))
     if decision.source_permalink:
         blocks.append(context(t(lang, "decision.source", url=decision.source_permalink)))

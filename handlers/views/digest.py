@@ -37,7 +37,7 @@ def _codes(issue: Issue) -> str:
 
 
 def _issue_line(issue: Issue) -> str:
-    return f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — {_codes(issue)}"
+    return f"• *{issue.ref}* {quote(clip(issue.title, 120))} — {_codes(issue)}"
 
 
 def _issue_part(
@@ -62,12 +62,10 @@ def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
         count = digest.decisions_per_department.get(code, 0)
         if not count:
             continue
-        items = " · ".join(
-            f"D-{d.number} {quote(clip(d.title, 80))}" for d in by_code.get(code, [])
-        )
+        items = " · ".join(f"{d.ref} {quote(clip(d.title, 80))}" for d in by_code.get(code, []))
         lines.append(f"• *{code}* ({count}): {items}" if items else f"• *{code}* ({count})")
     if undepartmented:
-        items = " · ".join(f"D-{d.number} {quote(clip(d.title, 80))}" for d in undepartmented)
+        items = " · ".join(f"{d.ref} {quote(clip(d.title, 80))}" for d in undepartmented)
         lines.append(f"• {items}")
     return lines + more(lang, len(digest.decisions), digest.decisions_total, "/decision list")
 
@@ -79,7 +77,7 @@ def _waiting(digest: Digest, lang: Lang) -> list[str]:
     for issue in digest.waiting:
         codes = ", ".join(d.department for d in issue.departments if not d.acked_by)
         lines.append(
-            f"• *I-{issue.number}* {quote(clip(issue.title, 120))} — "
+            f"• *{issue.ref}* {quote(clip(issue.title, 120))} — "
             + t(lang, "digest.waiting_for", codes=codes)
         )
     return lines + more(lang, len(digest.waiting), digest.waiting_total, "/issue list")

@@ -30,10 +30,6 @@ from storage.models import Decision, Issue
 Blocks = list[dict[str, Any]]
 
 
-def ref(issue: Issue) -> str:
-    return f"I-{issue.number}"
-
-
 def is_overdue(issue: Issue, today: date) -> bool:
     return issue.status == "open" and issue.due is not None and issue.due < today
 
@@ -54,13 +50,13 @@ def one_line(issue: Issue, lang: Lang, today: date) -> str:
     if issue.status == "closed":
         meta.append(t(lang, "issue.status_closed"))
     meta.append(user(issue.owner))
-    return f"*{ref(issue)}* {quote(clip(issue.title, 200))} — " + " · ".join(meta)
+    return f"*{issue.ref}* {quote(clip(issue.title, 200))} — " + " · ".join(meta)
 
 
 def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tuple[str, Blocks]:
     """The message in a department's channel; buttons act on the issue and this department."""
     text = t(
-        lang, "issue.notice_intro", code=code, ref=ref(issue), title=quote(clip(issue.title, 200))
+        lang, "issue.notice_intro", code=code, ref=issue.ref, title=quote(clip(issue.title, 200))
     )
     blocks: Blocks = [section(text)]
     if issue.description:
@@ -85,7 +81,7 @@ def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tu
             button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number), style="danger"),
         ]
         blocks.append(actions(buttons, block_id=f"issue:{issue.number}:{code}"))
-    return f"{ref(issue)}: {quote(clip(issue.title, 200))}", blocks
+    return f"{issue.ref}: {quote(clip(issue.title, 200))}", blocks
 
 
 def _facts(issue: Issue, lang: Lang, today: date) -> Blocks:
@@ -118,13 +114,13 @@ def card(
     issue: Issue, decisions: Sequence[Decision], lang: Lang, today: date, tz: ZoneInfo
 ) -> tuple[str, Blocks]:
     """The whole issue: facts, acknowledgements, notes (newest last), linked decisions."""
-    title = f"{ref(issue)} · {issue.title}"
+    title = f"{issue.ref} · {issue.title}"
     blocks: Blocks = [header(title), *_facts(issue, lang, today)]
     if issue.description:
         blocks.extend(sections(quote(issue.description)))
     blocks.append(section(f"*{t(lang, 'issue.acks')}*\n{_ack_summary(issue, lang, tz)}"))
     if decisions:
-        refs = ", ".join(f"D-{d.number} {quote(clip(d.title, 80))}" for d in decisions)
+        refs = ", ".join(f"{d.ref} {quote(clip(d.title, 80))}" for d in decisions)
         blocks.append(section(f"*{t(lang, 'issue.f_decisions')}*\n{refs}"))
     notes = [
         t(
@@ -231,7 +227,7 @@ def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[st
         "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
         "private_metadata": json.dumps({**metadata, "issue": issue.number})[:3000],
         "blocks": [
-            section(f"*{ref(issue)}* {quote(clip(issue.title, 200))}"),
+            section(f"*{issue.ref}* {quote(clip(issue.title, 200))}"),
             _input(
                 IssueBlock.NOTE,
                 t(lang, "issue.m_note"),
@@ -243,7 +239,7 @@ def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[st
 
 
 def assigned_dm(issue: Issue, lang: Lang, today: date) -> tuple[str, Blocks]:
-    text = t(lang, "issue.assigned_dm", ref=ref(issue), title=quote(clip(issue.title, 200)))
+    text = t(lang, "issue.assigned_dm", ref=issue.ref, title=quote(clip(issue.title, 200)))
     return text, [section(text), *_facts(issue, lang, today)]
 
 
@@ -253,7 +249,7 @@ def reminder(
     """An acknowledgement reminder (channel), a due/overdue reminder or a nudge (owner DM)."""
     title = quote(clip(issue.title, 200))
     due = format_date(issue.due, lang) if issue.due else ""
-    text = t(lang, f"issue.{kind}", ref=ref(issue), title=title, code=code, due=due, days=days)
+    text = t(lang, f"issue.{kind}", ref=issue.ref, title=title, code=code, due=due, days=days)
     buttons = []
     if kind == "ack_reminder":
         buttons.append(
@@ -277,7 +273,7 @@ def owner_changed_dm(
     text = t(
         lang,
         "issue.owner_changed_dm",
-        ref=ref(issue),
+        ref=issue.ref,
         title=quote(clip(issue.title, 200)),
         before=before,
         owner=owner,

@@ -34,10 +34,6 @@ DURATIONS = ("30m", "1h", "1h30m", "2h", "3h", "4h", "6h", "8h")
 SUGGESTIONS = 10
 
 
-def ref(meeting: Meeting) -> str:
-    return f"M-{meeting.number}"
-
-
 def when(meeting: Meeting, lang: Lang, tz: ZoneInfo) -> str:
     """``tirsdag 8. desember 2026 kl. 10.00–12.00`` (the end date too if it differs)."""
     start = meeting.starts_at.astimezone(tz)
@@ -76,7 +72,7 @@ def one_line(meeting: Meeting, lang: Lang, tz: ZoneInfo, agenda: int) -> str:
         parts.append(t(lang, "meeting.agenda_count", count=agenda))
     if meeting.status == "cancelled":
         parts.append(f"*{t(lang, 'meeting.cancelled_tag')}*")
-    return f"*{ref(meeting)}* {_title(meeting)} — " + " · ".join(parts)
+    return f"*{meeting.ref}* {_title(meeting)} — " + " · ".join(parts)
 
 
 def listing(
@@ -129,7 +125,7 @@ def _agenda_lines(meeting: Meeting, issues: Mapping[int, Issue], lang: Lang) -> 
             tags.append(item.department)
         found = issues.get(item.issue_id) if item.issue_id else None
         if found is not None:
-            tags.append(f"I-{found.number}")
+            tags.append(found.ref)
         suffix = f" _({', '.join(tags)})_" if tags else ""
         lines.append(f"{n}. {quote(clip(item.text, 500))}{suffix} — {user(item.author)}")
     return "\n".join(lines)
@@ -150,13 +146,13 @@ class CardData:
 
 def card(meeting: Meeting, data: CardData, lang: Lang, tz: ZoneInfo) -> tuple[str, Blocks]:
     """The whole meeting: facts, agenda, attendance, the status of its issues, suggestions."""
-    title = f"{ref(meeting)} · {meeting.title}"
+    title = f"{meeting.ref} · {meeting.title}"
     blocks: Blocks = [header(title), *_facts(meeting, data.series, lang, tz)]
     moved = _moved_note(meeting, lang)
     if moved:
         blocks.append(context(moved))
     agenda = _agenda_lines(meeting, data.issues, lang) or t(
-        lang, "meeting.agenda_empty", ref=ref(meeting)
+        lang, "meeting.agenda_empty", ref=meeting.ref
     )
     blocks.extend(sections(f"*{t(lang, 'meeting.agenda_title')}*\n{agenda}")[:10])
     if data.series and data.series.optional:
@@ -180,15 +176,13 @@ def card(meeting: Meeting, data: CardData, lang: Lang, tz: ZoneInfo) -> tuple[st
                 if note
                 else f"_{t(lang, 'meeting.no_note')}_"
             )
-            lines.append(
-                f"• *I-{issue.number}* {quote(clip(issue.title, 100))} ({status}): {latest}"
-            )
+            lines.append(f"• *{issue.ref}* {quote(clip(issue.title, 100))} ({status}): {latest}")
         blocks.extend(sections(f"*{t(lang, 'meeting.issues_title')}*\n" + "\n".join(lines))[:6])
     if data.notes:
         lines = []
         for note in data.notes[-30:]:
             noted = data.note_issues.get(note.issue_id)
-            label = f"I-{noted.number}" if noted else "?"
+            label = noted.ref if noted else "?"
             lines.append(
                 f"• *{label}* {quote(clip(note.text, 500))} — {user(note.author)}, "
                 f"{format_datetime(note.created_at, lang, tz)}"
@@ -196,7 +190,7 @@ def card(meeting: Meeting, data: CardData, lang: Lang, tz: ZoneInfo) -> tuple[st
         blocks.extend(sections(f"*{t(lang, 'meeting.notes_title')}*\n" + "\n".join(lines))[:6])
     if data.suggestions:
         lines = [
-            f"• *I-{i.number}* {quote(clip(i.title, 120))} — "
+            f"• *{i.ref}* {quote(clip(i.title, 120))} — "
             f"{', '.join(d.department for d in i.departments)}"
             for i in data.suggestions
         ]
@@ -210,13 +204,13 @@ def card(meeting: Meeting, data: CardData, lang: Lang, tz: ZoneInfo) -> tuple[st
                 )
             )
         blocks.extend(sections(f"*{t(lang, 'meeting.suggest_title')}*\n" + "\n".join(lines))[:4])
-    blocks.append(context(t(lang, "meeting.add_agenda_hint", ref=ref(meeting))))
+    blocks.append(context(t(lang, "meeting.add_agenda_hint", ref=meeting.ref)))
     return f"{quote(title)} — {when(meeting, lang, tz)}", blocks[:50]
 
 
 def _agenda_section(meeting: Meeting, issues: Mapping[int, Issue], lang: Lang) -> Blocks:
     agenda = _agenda_lines(meeting, issues, lang) or t(
-        lang, "meeting.agenda_empty", ref=ref(meeting)
+        lang, "meeting.agenda_empty", ref=meeting.ref
     )
     return sections(f"*{t(lang, 'meeting.agenda_title')}*\n{agenda}")[:20]
 
@@ -225,14 +219,14 @@ def reminder(
     meeting: Meeting, issues: Mapping[int, Issue], lang: Lang, tz: ZoneInfo, offset: timedelta
 ) -> tuple[str, Blocks]:
     text = t(
-        lang, "meeting.reminder", ref=ref(meeting), title=_title(meeting),
+        lang, "meeting.reminder", ref=meeting.ref, title=_title(meeting),
         when=when(meeting, lang, tz), left=left(offset, lang),
     )  # fmt: skip
     blocks: Blocks = [section(text)]
     if meeting.place:
         blocks.extend(fields([(t(lang, "meeting.f_place"), quote(meeting.place))]))
     blocks.extend(_agenda_section(meeting, issues, lang))
-    blocks.append(context(t(lang, "meeting.add_agenda_hint", ref=ref(meeting))))
+    blocks.append(context(t(lang, "meeting.add_agenda_hint", ref=meeting.ref)))
     return text, blocks
 
 
@@ -240,7 +234,7 @@ def invite(
     meeting: Meeting, code: str, issues: Mapping[int, Issue], lang: Lang, tz: ZoneInfo
 ) -> tuple[str, Blocks]:
     """The agenda for an optional department, with *attend* / *skip* while it is open."""
-    common = {"ref": ref(meeting), "title": _title(meeting), "when": when(meeting, lang, tz)}
+    common = {"ref": meeting.ref, "title": _title(meeting), "when": when(meeting, lang, tz)}
     if meeting.status == "cancelled":
         text = t(lang, "meeting.invite_cancelled", **common)
         return text, [section(text)]
@@ -270,7 +264,7 @@ def status_request(
     meeting: Meeting, issues: Sequence[Issue], lang: Lang, tz: ZoneInfo
 ) -> tuple[str, Blocks]:
     """An owner's DM before a meeting: a button per open issue opens a note for the meeting."""
-    common = {"ref": ref(meeting), "title": _title(meeting), "when": when(meeting, lang, tz)}
+    common = {"ref": meeting.ref, "title": _title(meeting), "when": when(meeting, lang, tz)}
     if not issues:
         text = t(lang, "meeting.status_request_none", **common)
         return text, [section(text)]
@@ -280,7 +274,7 @@ def status_request(
     for issue in shown:
         blocks.append(
             section(
-                f"*I-{issue.number}* {quote(clip(issue.title, 200))}",
+                f"*{issue.ref}* {quote(clip(issue.title, 200))}",
                 accessory=button(
                     t(lang, "meeting.b_status"),
                     MeetingAction.STATUS_NOTE,
@@ -301,7 +295,7 @@ def moved_notice(
     meeting: Meeting, before: datetime, lang: Lang, tz: ZoneInfo
 ) -> tuple[str, Blocks]:
     text = t(
-        lang, "meeting.notice_moved", ref=ref(meeting), title=_title(meeting),
+        lang, "meeting.notice_moved", ref=meeting.ref, title=_title(meeting),
         before=format_datetime(before, lang, tz), when=when(meeting, lang, tz),
     )  # fmt: skip
     return text, [section(text)]
@@ -309,7 +303,7 @@ def moved_notice(
 
 def cancelled_notice(meeting: Meeting, lang: Lang, tz: ZoneInfo) -> tuple[str, Blocks]:
     text = t(
-        lang, "meeting.notice_cancelled", ref=ref(meeting), title=_title(meeting),
+        lang, "meeting.notice_cancelled", ref=meeting.ref, title=_title(meeting),
         when=when(meeting, lang, tz),
     )  # fmt: skip
     if meeting.cancel_reason:
@@ -339,7 +333,7 @@ def series_list(
                 if s.optional
                 else "",
                 channel=f"<#{channel}>" if channel else f"_{t(lang, 'meeting.no_channel')}_",
-                next=f"{ref(nxt)} {when(nxt, lang, tz)}" if nxt else t(lang, "meeting.no_next"),
+                next=f"{nxt.ref} {when(nxt, lang, tz)}" if nxt else t(lang, "meeting.no_next"),
             )
         )
     text = "\n".join(lines)
