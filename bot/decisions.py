@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import departments, permissions
+from bot import audit, departments, permissions
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -117,23 +117,21 @@ def log(
     if older is not None:
         decision.supersedes = older
         older.status = "superseded"
-        common.audit(
+        audit.change(
             session,
-            actor=actor.user_id,
-            entity="decision",
-            entity_id=older.id,
-            action="superseded",
-            changes={"status": ["active", "superseded"], "superseded_by": decision.ref},
-            at=now,
+            actor,
+            older,
+            "superseded",
+            {"status": ["active", "superseded"], "superseded_by": decision.ref},
+            now,
         )
-    common.audit(
+    audit.change(
         session,
-        actor=actor.user_id,
-        entity="decision",
-        entity_id=decision.id,
-        action="logged",
-        changes={"title": title, "departments": codes, "supersedes": older and older.ref},
-        at=now,
+        actor,
+        decision,
+        "logged",
+        {"title": title, "departments": codes, "supersedes": older and older.ref},
+        now,
     )
     search.index_decision(session, decision.id, title, details, " ".join(tags))
     return decision
@@ -177,14 +175,13 @@ def revoke(session: Session, actor: Actor, number: int, reason: str, now: dateti
     decision.revoked_reason = reason
     decision.revoked_by = actor.user_id
     decision.revoked_at = now
-    common.audit(
+    audit.change(
         session,
-        actor=actor.user_id,
-        entity="decision",
-        entity_id=decision.id,
-        action="revoked",
-        changes={"status": [before, "revoked"], "reason": reason},
-        at=now,
+        actor,
+        decision,
+        "revoked",
+        {"status": [before, "revoked"], "reason": reason},
+        now,
     )
     return decision
 

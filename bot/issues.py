@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, outbox, permissions
+from bot import audit, bindings, departments, outbox, permissions
 from bot.automation import followups
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
@@ -92,7 +92,7 @@ def register(
         issue.source_permalink = data.source.permalink
     session.add(issue)
     session.flush()
-    _audit(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
+    audit.change(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
     bound = bindings.current(session, org)
     for code in codes:
         channel = bound.get(f"dept:{code}")
@@ -103,20 +103,6 @@ def register(
     if owner != actor.user_id:
         _tell_owner(session, issue, now)
     return issue
-
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    issue: Issue,
-    action: str,
-    changes: dict[str, object],
-    now: datetime,
-) -> None:
-    common.audit(
-        session, actor=actor.user_id, entity="issue", entity_id=issue.id, action=action,
-        changes=changes, at=now,
-    )  # fmt: skip
 
 
 def _notice(session: Session, issue: Issue, code: str, channel: str, now: datetime) -> None:
@@ -187,7 +173,7 @@ def add_note(
         IssueNote(author=actor.user_id, text=body, created_at=now, meeting_id=meeting_id)
     )
     issue.last_activity_at = now
-    _audit(session, actor, issue, "noted", {"note": body}, now)
+    audit.change(session, actor, issue, "noted", {"note": body}, now)
     return issue
 
 
@@ -213,7 +199,7 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
     before = issue.owner
     issue.owner = owner
     issue.last_activity_at = now
-    _audit(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
+    audit.change(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
     if owner != actor.user_id:
         _tell_owner(session, issue, now)
     # the reporter and the previous owner hear of it, unless they made the change themselves
@@ -254,7 +240,7 @@ def close(
     issue.closed_at = now
     issue.closed_by = actor.user_id
     issue.last_activity_at = now
-    _audit(
+    audit.change(
         session, actor, issue, "closed", {"status": ["open", "closed"], "decision": decision}, now
     )
     refresh_notices(session, issue, now)
@@ -270,7 +256,7 @@ def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
     issue.status = "open"
     issue.closed_at = issue.closed_by = None
     issue.last_activity_at = now
-    _audit(session, actor, issue, "reopened", {"status": ["closed", "open"]}, now)
+    audit.change(session, actor, issue, "reopened", {"status": ["closed", "open"]}, now)
     refresh_notices(session, issue, now)
     return issue
 
@@ -290,7 +276,7 @@ def acknowledge(
         raise UserError("issue.already_acked", ref=issue.ref, code=wanted, by=row.acked_by)
     row.acked_by, row.acked_at = actor.user_id, now
     followups.withdraw_ack_reminders(session, issue.id, wanted)
-    _audit(session, actor, issue, "acknowledged", {"department": wanted}, now)
+    audit.change(session, actor, issue, "acknowledged", {"department": wanted}, now)
     refresh_notices(session, issue, now)
     return issue, row
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, departments, permissions
+from bot import audit, bindings, departments, permissions
 from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
 from bot.errors import UserError
@@ -20,7 +20,6 @@ from bot.orgconfig import MeetingSeries, OrgConfig
 from bot.text import guard, recurrence
 from bot.text.dates import check_range
 from bot.text.holidays import holiday
-from storage import common
 from storage import issues as issue_store
 from storage import meetings as store
 from storage.models import AgendaItem, Attendance, Issue, Meeting, Recurrence
@@ -102,20 +101,6 @@ def _duration(value: timedelta | None) -> timedelta:
     return duration
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    meeting: Meeting,
-    action: str,
-    changes: dict[str, object],
-    now: datetime,
-) -> None:
-    common.audit(
-        session, actor=actor.user_id, entity="meeting", entity_id=meeting.id, action=action,
-        changes=changes, at=now,
-    )  # fmt: skip
-
-
 def schedule(
     session: Session, org: OrgConfig, actor: Actor, data: MeetingInput, now: datetime
 ) -> Scheduled:
@@ -153,7 +138,7 @@ def schedule(
         result = Scheduled(meeting=made[0][0], count=len(made), rule=rule, last=made[-1][0])
         result.moved = [Moved(m, nominal, key) for m, nominal, key in made if key is not None]
     result.holiday = holiday(first_local.date())
-    _audit(
+    audit.change(
         session, actor, result.meeting, "scheduled",
         {"series": series.key, "starts_at": data.start.isoformat(), "repeat": rule,
          "count": result.count},
@@ -268,7 +253,7 @@ def add_agenda(
     meeting.agenda.append(item)
     meeting.updated_at = now
     session.flush()
-    _audit(
+    audit.change(
         session, actor, meeting, "agenda_added",
         {"text": body, "department": code, "issue": Issue.ref_of(issue) if issue else None},
         now,
@@ -310,7 +295,7 @@ def move(
     meeting.sequence += 1
     meeting.timed_at = meeting.updated_at = now
     withdrawn = meeting_reminders.withdraw(session, meeting)
-    _audit(
+    audit.change(
         session, actor, meeting, "moved",
         {"starts_at": [before.isoformat(), start.isoformat()]},
         now,
@@ -345,7 +330,7 @@ def cancel(
     meeting.sequence += 1
     meeting.updated_at = now
     withdrawn = meeting_reminders.withdraw(session, meeting)
-    _audit(session, actor, meeting, "cancelled", {"reason": why or None}, now)
+    audit.change(session, actor, meeting, "cancelled", {"reason": why or None}, now)
     meeting_reminders.tell_channel(
         session, org, meeting, meeting_reminders.CANCELLED, now, typed_in=typed_in
     )
@@ -383,7 +368,9 @@ def answer_attendance(
         row.answer, row.answered_by, row.answered_at = answer, actor.user_id, now
     meeting.updated_at = now
     session.flush()
-    _audit(session, actor, meeting, "attendance", {"department": wanted, "answer": answer}, now)
+    audit.change(
+        session, actor, meeting, "attendance", {"department": wanted, "answer": answer}, now
+    )
     meeting_reminders.refresh_invites(session, meeting, now)
     return meeting
 

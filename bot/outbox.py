@@ -241,7 +241,8 @@ def _default_worker() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
-def _retry_after(headers: Mapping[str, Any]) -> float:
+def retry_after(headers: Mapping[str, Any]) -> float:
+    """Seconds a 429 asks to wait (``Retry-After``, any case; at least 1, 1 when unreadable)."""
     for key, value in headers.items():
         if key.lower() == "retry-after":
             raw = value[0] if isinstance(value, list | tuple) and value else value
@@ -259,7 +260,7 @@ def _classify(response: SlackResponse) -> _Outcome:
     raw = str(data.get("error") or "")
     code = raw if _CODE.fullmatch(raw) else ""
     if status == 429 or code in RATE_LIMITED:
-        return _Outcome("rate_limited", code or "ratelimited", _retry_after(response.headers))
+        return _Outcome("rate_limited", code or "ratelimited", retry_after(response.headers))
     if status >= 500 or status == 408:
         error = f"http_{status}" + (f": {code}" if code else "")
         return _Outcome("transient", error, unsure=True)

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bot import bindings
+from bot import bindings, outbox
 from bot import home as domain
 from bot.context import Actor
 from bot.runtime import Runtime
@@ -157,7 +157,7 @@ class HomeTab:
         except SlackApiError as error:
             code = error.response.get("error")
             if error.response.status_code == 429:
-                wait = min(RETRY_CAP, float(error.response.headers.get("Retry-After", 1) or 1))
+                wait = min(RETRY_CAP, outbox.retry_after(error.response.headers or {}))
                 log.info("Home tab of %s rate limited; again in %.0f s", user, wait)
                 timer = threading.Timer(wait, self.refresher.request, args=([user],))
                 timer.daemon = True
