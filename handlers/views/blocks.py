@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.text import guard
 from bot.text.i18n import t
+from handlers.ids import Action
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -87,6 +88,22 @@ def button(text: str, action_id: str, value: str = "", *, style: str | None = No
     if style:
         element["style"] = style
     return element
+
+
+def form_input(
+    block: str, label: str, element: Block, *, optional: bool = True, hint: str = ""
+) -> Block:
+    """A modal's input block: its one element answers to ``Action.VALUE``."""
+    out: Block = {
+        "type": "input",
+        "block_id": block,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": Action.VALUE},
+        "optional": optional,
+    }
+    if hint:
+        out["hint"] = {"type": "plain_text", "text": hint}
+    return out
 
 
 def actions(elements: Sequence[Block], block_id: str | None = None) -> Block:

@@ -11,11 +11,12 @@ from bot.orgconfig import OrgConfig
 from bot.text import guard
 from bot.text.dates import format_date
 from bot.text.i18n import Lang, t
-from handlers.ids import Action, Block, Callback
+from handlers.ids import Block, Callback
 from handlers.views.blocks import (
     clip,
     context,
     fields,
+    form_input,
     header,
     quote,
     section,
@@ -115,21 +116,6 @@ def listing(
     return "\n".join(lines), blocks
 
 
-def _input(
-    block: Block, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = ""
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "input",
-        "block_id": block,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": Action.VALUE},
-        "optional": optional,
-    }
-    if hint:
-        out["hint"] = {"type": "plain_text", "text": hint}
-    return out
-
-
 def _text_input(
     initial: str, max_length: int, *, multiline: bool = False, placeholder: str = ""
 ) -> dict[str, Any]:
@@ -163,41 +149,45 @@ def modal(
     mask = t(lang, "safety.redacted")
     title, details = (guard.redact_identity_numbers(v, mask) for v in (title, details))
     blocks = [
-        _input(Block.TITLE, t(lang, "decision.m_title"), _text_input(title, 200), optional=False),
-        _input(
+        form_input(
+            Block.TITLE, t(lang, "decision.m_title"), _text_input(title, 200), optional=False
+        ),
+        form_input(
             Block.DETAILS, t(lang, "decision.m_details"), _text_input(details, 3000, multiline=True)
         ),
-        _input(
+        form_input(
             Block.DEPARTMENTS,
             t(lang, "decision.m_departments"),
             {"type": "multi_static_select", "options": options[:100]},
         ),
-        _input(
+        form_input(
             Block.DECIDED_BY,
             t(lang, "decision.m_decided_by"),
             _text_input("", 200, placeholder=t(lang, "decision.m_decided_by_ph")),
         ),
-        _input(Block.BASIS, t(lang, "decision.m_basis"), _text_input("", 3000, multiline=True)),
-        _input(
+        form_input(Block.BASIS, t(lang, "decision.m_basis"), _text_input("", 3000, multiline=True)),
+        form_input(
             Block.DATE,
             t(lang, "decision.m_date"),
             {"type": "datepicker", "initial_date": today.isoformat()},
             optional=False,
         ),
-        _input(
+        form_input(
             Block.TAGS,
             t(lang, "decision.m_tags"),
             _text_input("", 300, placeholder="retur, dublin"),
         ),
-        _input(
+        form_input(
             Block.SUPERSEDES,
             t(lang, "decision.m_supersedes"),
             _text_input("", 20, placeholder="D-12"),
         ),
-        _input(
+        form_input(
             Block.MEETING, t(lang, "decision.m_meeting"), _text_input("", 20, placeholder="M-3")
         ),
-        _input(Block.ISSUE, t(lang, "decision.m_issue"), _text_input("", 20, placeholder="I-7")),
+        form_input(
+            Block.ISSUE, t(lang, "decision.m_issue"), _text_input("", 20, placeholder="I-7")
+        ),
     ]
     return {
         "type": "modal",

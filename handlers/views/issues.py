@@ -12,13 +12,14 @@ from bot.orgconfig import OrgConfig
 from bot.text import guard
 from bot.text.dates import format_date, format_datetime
 from bot.text.i18n import Lang, t
-from handlers.ids import Action, IssueAction, IssueBlock, IssueCallback
+from handlers.ids import IssueAction, IssueBlock, IssueCallback
 from handlers.views.blocks import (
     actions,
     button,
     clip,
     context,
     fields,
+    form_input,
     header,
     quote,
     section,
@@ -151,18 +152,6 @@ def listing(issues: Sequence[Issue], total: int, lang: Lang, today: date) -> tup
     return lines, blocks
 
 
-def _input(
-    block: str, label: str, element: dict[str, Any], *, optional: bool = True
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": Action.VALUE},
-        "optional": optional,
-    }
-
-
 def modal(
     org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], title: str = "", description: str = ""
 ) -> dict[str, Any]:
@@ -189,22 +178,22 @@ def modal(
     if description:
         description_input["initial_value"] = description[:3000]
     blocks = [
-        _input(IssueBlock.TITLE, t(lang, "issue.m_title"), title_input, optional=False),
-        _input(IssueBlock.DESCRIPTION, t(lang, "issue.m_description"), description_input),
-        _input(
+        form_input(IssueBlock.TITLE, t(lang, "issue.m_title"), title_input, optional=False),
+        form_input(IssueBlock.DESCRIPTION, t(lang, "issue.m_description"), description_input),
+        form_input(
             IssueBlock.DEPARTMENTS,
             t(lang, "issue.m_departments"),
             {"type": "multi_static_select", "options": options[:100]},
             optional=False,
         ),
-        _input(IssueBlock.OWNER, t(lang, "issue.m_owner"), {"type": "users_select"}),
-        _input(
+        form_input(IssueBlock.OWNER, t(lang, "issue.m_owner"), {"type": "users_select"}),
+        form_input(
             IssueBlock.PRIORITY,
             t(lang, "issue.m_priority"),
             {"type": "static_select", "options": priorities, "initial_option": priorities[1]},
             optional=False,
         ),
-        _input(IssueBlock.DUE, t(lang, "issue.m_due"), {"type": "datepicker"}),
+        form_input(IssueBlock.DUE, t(lang, "issue.m_due"), {"type": "datepicker"}),
     ]
     return {
         "type": "modal",
@@ -228,7 +217,7 @@ def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[st
         "private_metadata": json.dumps({**metadata, "issue": issue.number})[:3000],
         "blocks": [
             section(f"*{issue.ref}* {quote(clip(issue.title, 200))}"),
-            _input(
+            form_input(
                 IssueBlock.NOTE,
                 t(lang, "issue.m_note"),
                 {"type": "plain_text_input", "multiline": True, "max_length": 3000},

@@ -14,13 +14,14 @@ from bot.text.dates import format_date, format_datetime
 from bot.text.holidays import holiday, holiday_name
 from bot.text.i18n import Lang, t
 from bot.text.recurrence import ordinal_description
-from handlers.ids import Action, MeetingAction, MeetingBlock, MeetingCallback
+from handlers.ids import MeetingAction, MeetingBlock, MeetingCallback
 from handlers.views.blocks import (
     actions,
     button,
     clip,
     context,
     fields,
+    form_input,
     header,
     quote,
     section,
@@ -344,21 +345,6 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": clip(text, 75)}, "value": value}
 
 
-def _input(
-    block: str, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = ""
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "input",
-        "block_id": block,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": Action.VALUE},
-        "optional": optional,
-    }
-    if hint:
-        out["hint"] = {"type": "plain_text", "text": hint}
-    return out
-
-
 def modal(org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], today: date) -> dict[str, Any]:
     """The "Schedule meeting" modal."""
     series = [_option(f"{s.name} ({s.key})", s.key) for s in org.series]
@@ -368,42 +354,42 @@ def modal(org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], today: date) 
         for r in ("none", "weekly", "monthly", "quarterly")
     ]
     blocks = [
-        _input(
+        form_input(
             MeetingBlock.SERIES,
             t(lang, "meeting.l_series"),
             {"type": "static_select", "options": series[:100]},
             optional=False,
         ),
-        _input(
+        form_input(
             MeetingBlock.DATE,
             t(lang, "meeting.l_date"),
             {"type": "datepicker", "initial_date": today.isoformat()},
             optional=False,
         ),
-        _input(
+        form_input(
             MeetingBlock.TIME,
             t(lang, "meeting.l_time"),
             {"type": "timepicker", "initial_time": "10:00"},
             optional=False,
         ),
-        _input(
+        form_input(
             MeetingBlock.DURATION,
             t(lang, "meeting.l_duration"),
             {"type": "static_select", "options": durations, "initial_option": durations[3]},
             optional=False,
         ),
-        _input(
+        form_input(
             MeetingBlock.PLACE,
             t(lang, "meeting.l_place"),
             {"type": "plain_text_input", "max_length": 200},
         ),
-        _input(
+        form_input(
             MeetingBlock.TITLE,
             t(lang, "meeting.l_title"),
             {"type": "plain_text_input", "max_length": 200},
             hint=t(lang, "meeting.l_title_hint"),
         ),
-        _input(
+        form_input(
             MeetingBlock.REPEAT,
             t(lang, "meeting.l_repeat"),
             {"type": "static_select", "options": repeats, "initial_option": repeats[0]},
