@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install console run test lint typecheck check bench clean
+.PHONY: help install console run test test-quick lint typecheck check bench clean
 
 help:
 	@echo "make console   try the bot offline: type slash commands, see answers as text"
 	@echo "make run       the bot, connected to Slack (needs SLACK_* in the environment or .env)"
 	@echo "make test      the test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make test-quick  the same without the slow multi-process proofs (marked slow)"
 	@echo "make check     ruff + mypy"
 	@echo "make bench     benchmarks under bench/"
 
@@ -26,8 +27,15 @@ console: install
 run: install
 	$(BIN)/returbot run
 
+# one worker per core (pytest-xdist), each with its own database; tests handed out one at a
+# time, the slow ones first, so no worker is left with a long tail
+PYTEST_PARALLEL := -n auto --maxschedchunk 1
+
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+
+test-quick: install
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 lint: install
 	$(BIN)/ruff check returbot bot handlers storage tests bench

@@ -51,6 +51,12 @@ def pg_database(pg_url: str) -> Iterator[Database]:
     db.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow multi-process proofs first: run in parallel, they then overlap the quick ones
+    instead of trailing behind them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _truncate(db: Database) -> None:
     tables = [*Base.metadata.tables, "decision_search"]
     with db.engine.begin() as connection:

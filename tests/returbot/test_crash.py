@@ -13,6 +13,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 from tests.support.processes import environment, free_port
@@ -65,6 +67,7 @@ def wait_until_settled(path: Path) -> None:
     raise AssertionError("the outbox never settled after the restart")
 
 
+@pytest.mark.slow
 def test_sigkill_with_pending_notice_then_restart(tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as slack:

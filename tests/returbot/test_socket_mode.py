@@ -252,6 +252,7 @@ def test_reconnects_when_slack_fails_the_first_new_url(bot: SocketBot) -> None:
     assert "D-1" in bot.command("/decision", "new Etter feil dept:RMA", connection=fresh)["text"]
 
 
+@pytest.mark.slow
 def test_slack_out_of_reach_at_start_delays_the_connection(
     tmp_path: Path, servers: tuple[FakeSlack, FakeSocketMode]
 ) -> None:

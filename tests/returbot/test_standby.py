@@ -14,6 +14,7 @@ from tests.support.postgres import empty_postgres
 from tests.support.processes import environment, free_port, health, scheduler, stop, wait_health
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(
     tmp_path: Path, pg_url: str
@@ -45,6 +46,7 @@ def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(
                 assert second.returncode == 0, err[-2000:]
 
 
+@pytest.mark.slow
 def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'rb.db'}"
     with FakeSlack() as slack:
