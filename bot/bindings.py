@@ -56,5 +56,14 @@ def current(session: Session, org: OrgConfig) -> dict[str, str]:
     return out
 
 
+def department_channels(session: Session, org: OrgConfig) -> dict[str, str]:
+    """Department code -> its bound channel, for the departments that have one."""
+    return {
+        target.removeprefix("dept:"): channel
+        for target, channel in current(session, org).items()
+        if target.startswith("dept:")
+    }
+
+
 def set_language(session: Session, user_id: str, language: str) -> None:
     common.set_user_language(session, user_id, language)

@@ -105,11 +105,16 @@ def register(
     return issue
 
 
+def _fallback(issue: Issue) -> str:
+    """What a queued message about ``issue`` says until it is composed (and in notifications)."""
+    return f"{issue.ref}: {guard.mrkdwn(issue.title)}"
+
+
 def _notice(session: Session, issue: Issue, code: str, channel: str, now: datetime) -> None:
     outbox.enqueue(
         session,
         kind=NOTICE,
-        text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
+        text=_fallback(issue),
         channel=channel,
         due_at=now,
         ref_kind="issue",
@@ -136,7 +141,7 @@ def _tell_owner(session: Session, issue: Issue, now: datetime) -> None:
     outbox.enqueue(
         session,
         kind=ASSIGNED,
-        text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
+        text=_fallback(issue),
         user=issue.owner,
         due_at=now,
         ref_kind="issue",
@@ -151,7 +156,7 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
             outbox.enqueue(
                 session,
                 kind=NOTICE,
-                text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
+                text=_fallback(issue),
                 channel=row.notice_channel,
                 method=outbox.UPDATE,
                 ts=row.notice_ts,
@@ -208,7 +213,7 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
             outbox.enqueue(
                 session,
                 kind=OWNER_CHANGED,
-                text=f"{issue.ref}: {guard.mrkdwn(issue.title)}",
+                text=_fallback(issue),
                 user=user,
                 due_at=now,
                 ref_kind="issue",

@@ -73,10 +73,10 @@ _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _MARKUP = re.compile(r"[`<>]")  # a fault's words go inside `…` and must not ping or link
 UNBUILDABLE = "cannot_build"
 # the records a message can be about, as people name them, and the command that shows one
-_RECORDS: dict[str, tuple[type[Meeting] | type[Issue] | type[Decision], str, str]] = {
-    "meeting": (Meeting, "M", "/meeting show"),
-    "issue": (Issue, "I", "/issue show"),
-    "decision": (Decision, "D", "/decision show"),
+_RECORDS: dict[str, tuple[type[Meeting] | type[Issue] | type[Decision], str]] = {
+    "meeting": (Meeting, "/meeting show"),
+    "issue": (Issue, "/issue show"),
+    "decision": (Decision, "/decision show"),
 }
 _CODE = re.compile(r"[a-z0-9_]{1,64}")
 
@@ -363,11 +363,11 @@ def _about(session: Session, row: OutboxMessage) -> _About:
     known = _RECORDS.get(row.ref_kind)
     if known is None:
         return _About(row.ref_kind, f"{row.ref_kind} #{row.ref_id}", exists=True)
-    model, letter, command = known
+    model, command = known
     number = session.scalar(select(model.number).where(model.id == row.ref_id))
     if number is None:
         return _About(row.ref_kind, f"{row.ref_kind} #{row.ref_id}", exists=False)
-    ref = f"{letter}-{number}"
+    ref = model.ref_of(number)
     return _About(row.ref_kind, ref, exists=True, command=f"{command} {ref}")
 
 

@@ -39,7 +39,8 @@ class Belonging:
         members: ChannelMembers | None,
     ) -> None:
         self.user = user
-        self._channels = channels
+        self._read_channels = channels
+        self._channels: Mapping[str, str] | None = None  # read once, on the first question
         self._members = members
         self._known: dict[str, bool] = {}
 
@@ -54,7 +55,9 @@ class Belonging:
         return [code for code in codes if self.belongs_to(code)]
 
     def _ask(self, code: str) -> bool:
-        channel = self._channels().get(code)
+        if self._channels is None:
+            self._channels = self._read_channels()
+        channel = self._channels.get(code)
         if not channel or self._members is None:
             return False
         if self.user in self._members.members(channel):

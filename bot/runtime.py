@@ -38,11 +38,7 @@ class Runtime:
         org = self.org
 
         def channels() -> dict[str, str]:
-            return {
-                target.removeprefix("dept:"): channel
-                for target, channel in bindings.current(session, org).items()
-                if target.startswith("dept:")
-            }
+            return bindings.department_channels(session, org)
 
         return Actor(
             user_id=user_id,

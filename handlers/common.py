@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack
@@ -146,9 +146,8 @@ def _dispatch(
     )
     if parsed.subcommand in spec.creates:
         fingerprint = guard.fingerprint(spec.name, raw)
-        common.lock_fingerprint(session, actor.user_id, fingerprint)
         now = rt.clock.now()
-        earlier = common.recent_receipt(session, actor.user_id, fingerprint, now - RESEND_WINDOW)
+        earlier = _made_moments_ago(session, actor.user_id, fingerprint, now)
         if earlier is not None:
             return Answer(t(actor.lang, "common.already_done", ref=earlier))
         answer = spec.subcommands[parsed.subcommand](request)
@@ -156,6 +155,15 @@ def _dispatch(
             common.add_receipt(session, actor.user_id, fingerprint, answer.receipt, now)
         return answer
     return spec.subcommands[parsed.subcommand](request)
+
+
+def _made_moments_ago(
+    session: Session, user_id: str, fingerprint: str, now: datetime
+) -> str | None:
+    """The resend guard (SPEC §6): the record the same command or form made within the last
+    60 seconds, if any; concurrent resends wait for each other here."""
+    common.lock_fingerprint(session, user_id, fingerprint)
+    return common.recent_receipt(session, user_id, fingerprint, now - RESEND_WINDOW)
 
 
 def _lang_of(rt: Runtime, user_id: str) -> Lang:
@@ -288,9 +296,8 @@ def submit_form(
             actor = rt.actor(session, user_id)
             _refuse_identity_numbers(state)
             fingerprint = _form_fingerprint(view, state)
-            common.lock_fingerprint(session, user_id, fingerprint)
             now = rt.clock.now()
-            earlier = common.recent_receipt(session, user_id, fingerprint, now - RESEND_WINDOW)
+            earlier = _made_moments_ago(session, user_id, fingerprint, now)
             if earlier is not None:
                 log.info("form %s sent again within a minute: %s", view.get("callback_id"), earlier)
             else:

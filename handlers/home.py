@@ -137,11 +137,7 @@ class HomeTab:
         rt = self.rt
         with rt.db.session() as session:
             lang = rt.actor(session, user).lang
-            channels = {
-                target.removeprefix("dept:"): channel
-                for target, channel in bindings.current(session, rt.org).items()
-                if target.startswith("dept:")
-            }
+            channels = bindings.department_channels(session, rt.org)
         departments = self.membership.departments(user, channels)  # Slack calls: no transaction
         now = rt.clock.now()
         with rt.db.session() as session:
