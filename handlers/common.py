@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack
@@ -20,6 +20,7 @@ from bot.context import Actor
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text import guard
+from bot.text.dates import format_date
 from bot.text.grammar import ParsedCommand, parse_command, unescape
 from bot.text.i18n import Lang, t
 from storage import common
@@ -79,6 +80,8 @@ def explain(lang: str, error: UserError, *, plain: bool = False) -> str:
     clean = guard.plain if plain else guard.mrkdwn
 
     def shown(value: object) -> object:
+        if isinstance(value, date):  # a date the bot names is said as the user reads dates
+            return format_date(value, lang)
         if isinstance(value, guard.Markup):
             return guard.plain(value) if plain else value
         return clean(guard.echo(value)) if isinstance(value, str) else value

@@ -86,7 +86,7 @@ def occurrences(
     out: list[Occurrence] = []
     index = max(0, start_index)
     if index == 0 and wall.date() > until:
-        raise UserError("meeting.series_too_far", last=until.isoformat())
+        raise UserError("meeting.series_too_far", last=until)
     while True:
         nominal = _nominal(wall, rule, index)
         if nominal.date() > until:
