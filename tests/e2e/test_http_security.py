@@ -62,6 +62,14 @@ def no_stack_traces(caplog: pytest.LogCaptureFixture) -> None:
         assert "Traceback" not in record.getMessage()
 
 
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The warnings the requests caused: waitress's "Task queue depth" notice reports how busy
+    the machine running the tests is (other tests run beside this one), not a request."""
+    return [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "waitress.queue"
+    ]
+
+
 @pytest.mark.parametrize("name", MALFORMED)
 def test_malformed_unsigned_bodies_are_401_and_logged_at_most_once(
     bot: Bot, caplog: pytest.LogCaptureFixture, name: str
@@ -76,7 +84,7 @@ def test_malformed_unsigned_bodies_are_401_and_logged_at_most_once(
         status, answer = slackreq.post_raw(bot.url + "/slack/events", body.encode(), headers)
         assert status == 401 and len(answer) < 100, answer[:200]
     no_stack_traces(caplog)
-    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) <= 1
+    assert len(request_lines(caplog)) <= 1
 
 
 @pytest.mark.parametrize("name", MALFORMED)
@@ -89,7 +97,7 @@ def test_malformed_signed_bodies_are_400_and_one_log_line(
     status, answer = slackreq.post_raw(bot.url + "/slack/events", body.encode(), headers)
     assert status == 400 and len(answer) < 100, answer[:200]
     no_stack_traces(caplog)
-    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    lines = request_lines(caplog)
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert "cannot be read" in lines[0].getMessage()
     assert body[:20] not in lines[0].getMessage()
