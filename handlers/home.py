@@ -23,13 +23,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bot import bindings, outbox
+from bot import bindings
 from bot import home as domain
 from bot.context import Actor
 from bot.runtime import Runtime
 from handlers import decisions, issues, meetings
 from handlers.common import Answer
 from handlers.ids import Action, IssueAction, MeetingAction
+from handlers.slack_transport import retry_after
 from handlers.views import home as views
 from storage import home as store
 from storage.db import Database
@@ -153,7 +154,7 @@ class HomeTab:
         except SlackApiError as error:
             code = error.response.get("error")
             if error.response.status_code == 429:
-                wait = min(RETRY_CAP, outbox.retry_after(error.response.headers or {}))
+                wait = min(RETRY_CAP, retry_after(error.response.headers or {}))
                 log.info("Home tab of %s rate limited; again in %.0f s", user, wait)
                 timer = threading.Timer(wait, self.refresher.request, args=([user],))
                 timer.daemon = True

@@ -2,8 +2,8 @@
 
 Every process (``run``, ``run --no-scheduler``, ``scheduler``, ``console``), the end-to-end tests
 and the benchmarks build themselves here, so the parts meet in one way only: the runtime on its
-database, the outbox dispatcher woken by the commits that queue a message, and the Bolt app with
-every listener.
+database, the outbox dispatcher with its transports and renderers, woken by the commits that
+queue a message, and the Bolt app with every listener.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import handlers
 from bot import messages, outbox
 from bot.context import Clock, SystemClock
-from bot.outbox import Dispatcher, Renderers
+from bot.outbox import Dispatcher, Renderers, Transport
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from handlers.app import REQUEST_TIMEOUT, ReturbotApp, create_app, make_client
+from handlers.slack_transport import SlackTransport
 from storage import migrate
 from storage.db import Database
 
@@ -51,12 +52,16 @@ def renderers(rt: Runtime) -> Renderers:
     return found
 
 
+def transports(rt: Runtime) -> dict[str, Transport]:
+    """How each medium's messages are sent: Slack's Web API (``SLACK_API_URL``)."""
+    return {outbox.SLACK: SlackTransport(make_client(rt.settings.bot_token, rt.settings.api_url))}
+
+
 def dispatcher(rt: Runtime) -> Dispatcher:
     """The outbox dispatcher of ``rt``'s process, woken by each commit that queued a message."""
-    client = make_client(rt.settings.bot_token, rt.settings.api_url)
     found = Dispatcher(
         db=rt.db,
-        client=client,
+        transports=transports(rt),
         clock=rt.clock,
         coordinators=rt.settings.coordinators,
         lang=rt.org.language,

@@ -20,6 +20,7 @@ from bot.automation import meeting_reminders
 from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
 from bot.runtime import Runtime
+from handlers.slack_transport import METADATA_TYPE, SlackTransport
 from returbot.clock import start_dispatch_threads
 from storage import common
 from storage import outbox as store
@@ -55,7 +56,8 @@ def make_dispatcher(
     kwargs.setdefault("worker", "worker-1")
     kwargs.setdefault("renderers", TEST_RENDERERS)
     kwargs.setdefault("hooks", TEST_HOOKS)
-    return Dispatcher(db=db, client=client, clock=clock, **kwargs)
+    transports = {outbox.SLACK: SlackTransport(client)}
+    return Dispatcher(db=db, transports=transports, clock=clock, **kwargs)
 
 
 @pytest.fixture
@@ -549,7 +551,7 @@ def test_a_dead_dispatcher_that_had_posted_is_not_posted_after(
     posted = client.chat_postMessage(
         channel="CNET",
         text="Posted, then the process died",
-        metadata={"event_type": outbox.METADATA_TYPE, "event_payload": marker},
+        metadata={"event_type": METADATA_TYPE, "event_payload": marker},
     )
     real_clock.advance(seconds=61)
     assert make_dispatcher(db, client, real_clock).run_once() == DispatchReport(sent=1)
@@ -679,7 +681,8 @@ def test_the_loop_survives_an_unexpected_error(
                 raise RuntimeError(f"database went away with {TOKEN}")
             return super().run_once()
 
-    dispatcher = Flaky(db=db, client=client, clock=clock, coordinators=(), lang="en")
+    transports = {outbox.SLACK: SlackTransport(client)}
+    dispatcher = Flaky(db=db, transports=transports, clock=clock, coordinators=(), lang="en")
     queue(db, clock, text="After the hiccup")
     stop = threading.Event()
     thread = threading.Thread(target=dispatcher.loop, args=(stop, 0.05))

@@ -14,7 +14,8 @@ from slack_sdk import WebClient
 
 from bot import outbox
 from bot.context import ManualClock
-from bot.outbox import Dispatcher
+from bot.outbox import SLACK, Dispatcher
+from handlers.slack_transport import SlackTransport
 from returbot.clock import (
     OUTBOX_JOB,
     Job,
@@ -38,7 +39,8 @@ def slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def dispatcher(sqlite_db: Database, slack: FakeSlack, clock: ManualClock) -> Dispatcher:
     client = WebClient(token="xoxb-test-token", base_url=slack.url, timeout=1)
-    return Dispatcher(db=sqlite_db, client=client, clock=clock, coordinators=(), lang="nb")
+    transports = {SLACK: SlackTransport(client)}
+    return Dispatcher(db=sqlite_db, transports=transports, clock=clock, coordinators=(), lang="nb")
 
 
 def queue_now(dispatcher: Dispatcher, text: str) -> None:

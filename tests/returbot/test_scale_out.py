@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.outbox import METADATA_TYPE
+from handlers.slack_transport import METADATA_TYPE
 from storage.db import Database
 from storage.models import (
     AgendaItem,
