@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import secrets
 import socket
 import threading
@@ -21,22 +20,18 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
-
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 
 from bot.context import Clock
-from bot.outbox.alerts import Alerts, Failed
-from bot.outbox.queue import MEDIA, POST, UPDATE, UPLOAD, Renderer, SentHook, medium_of
-from bot.outbox.transport import Attachment, Outcome, Outgoing, Transport, reason, redact
+from bot.outbox.alerts import Alerts
+from bot.outbox.claims import Claimed, claim, outgoing
+from bot.outbox.outcomes import Recorder
+from bot.outbox.queue import MEDIA, Renderer, SentHook, medium_of
+from bot.outbox.transport import Outcome, Transport, reason, redact
 from storage import outbox as store
 from storage.db import Database
-from storage.models import OutboxMessage
 
 log = logging.getLogger("returbot.outbox")
 
-BACKOFF_CAP = 300.0
 MAX_PENDING_WAKES = 8
 
 
@@ -56,55 +51,8 @@ class DispatchReport:
         return self.sent + self.retried + self.failed + self.deferred
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    kind: str
-    method: str
-    target: str
-    payload: dict[str, Any]
-    to_user: bool = False
-    queued_at: datetime | None = None
-    unsure_since: datetime | None = None  # an earlier attempt may have posted it
-    broken: str = ""  # why the message could not be composed: it is not sent at all
-    unready: str = ""  # the database failed while composing it: tried again later
-
-
 def _default_worker() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
-
-
-def _marker(row: _Claimed) -> dict[str, Any]:
-    """What identifies a message as this outbox row's (the time tells databases apart)."""
-    queued = row.queued_at.isoformat() if row.queued_at else ""
-    return {"outbox_id": row.id, "queued_at": queued}
-
-
-def outgoing(row: _Claimed) -> Outgoing:
-    """The message a claimed row makes; raises if its payload cannot make one."""
-    payload = row.payload
-    text = payload.get("text") or ""
-    blocks = payload.get("blocks")
-    if not isinstance(text, str):
-        raise TypeError(f"the text is a {type(text).__name__}")
-    if blocks is not None and not isinstance(blocks, list):
-        raise TypeError(f"the blocks are a {type(blocks).__name__}")
-    if row.method == UPDATE and not payload.get("ts"):
-        raise ValueError("chat.update without the ts of the message")
-    extra = payload.get("extra") or {}
-    file = None
-    if row.method == UPLOAD:
-        content, filename = extra.get("content"), extra.get("filename")
-        if not isinstance(content, str) or not isinstance(filename, str) or not filename:
-            raise ValueError("an upload without its file's name and content")
-        title = str(extra.get("title") or filename)
-        file = Attachment(content.encode("utf-8"), filename, title)
-    return Outgoing(
-        id=row.id, kind=row.kind, method=row.method, target=row.target, to_user=row.to_user,
-        text=text, blocks=blocks, ts=str(payload["ts"]) if payload.get("ts") else None,
-        file=file, marker=_marker(row), unsure_since=row.unsure_since,
-        file_ids=tuple(str(f) for f in extra.get("file_ids") or []),
-    )  # fmt: skip
 
 
 @dataclass
@@ -134,7 +82,7 @@ class Dispatcher:
     _wakes: int = field(default=0, init=False, repr=False, compare=False)
     # claimed rows not yet taken by a worker, with when they were claimed: every worker of
     # this process takes from here, so a slow call holds up only its own row
-    _ready: deque[tuple[_Claimed, float]] = field(
+    _ready: deque[tuple[Claimed, float]] = field(
         default_factory=deque, init=False, repr=False, compare=False
     )
     _ready_lock: threading.Lock = field(
@@ -143,13 +91,14 @@ class Dispatcher:
     _blocked: dict[str, datetime] = field(  # rate-limited targets, until when
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _alerts: Alerts = field(init=False, repr=False, compare=False)
+    _recorder: Recorder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = sorted(set(MEDIA.values()) - set(self.transports))
         if missing:
             raise ValueError(f"no outbox transport for {', '.join(missing)}")
-        self._alerts = Alerts(coordinators=tuple(self.coordinators), lang=self.lang, tz=self.tz)
+        alerts = Alerts(coordinators=tuple(self.coordinators), lang=self.lang, tz=self.tz)
+        self._recorder = Recorder(max_attempts=self.max_attempts, alerts=alerts, hooks=self.hooks)
 
     def wake(self) -> None:
         """Ask one dispatch worker for a run now (call it after the transaction has committed)."""
@@ -225,11 +174,11 @@ class Dispatcher:
                 break
         return DispatchReport(**counts, claimed=claimed)
 
-    def _take(self) -> tuple[_Claimed, float] | None:
+    def _take(self) -> tuple[Claimed, float] | None:
         with self._ready_lock:
             return self._ready.popleft() if self._ready else None
 
-    def _hand_on(self, rows: list[_Claimed]) -> None:
+    def _hand_on(self, rows: list[Claimed]) -> None:
         """Put claimed rows where every worker takes from, and wake idle workers for them."""
         now = time.monotonic()
         with self._ready_lock:
@@ -259,56 +208,14 @@ class Dispatcher:
                 return None
             return until
 
-    def _claim(self) -> list[_Claimed]:
+    def _claim(self) -> list[Claimed]:
         with self.db.session() as session:
-            rows = store.claim_due(session, self.clock.now(), self.worker, self.lease, self.batch)
-            claimed = []
-            for r in rows:
-                payload, broken, unready = self._compose(session, r)
-                claimed.append(
-                    _Claimed(
-                        id=r.id,
-                        kind=r.kind,
-                        method=r.method,
-                        target=str(r.channel or r.user),
-                        payload=payload,
-                        to_user=r.channel is None,
-                        queued_at=r.created_at,
-                        unsure_since=r.unsure_since,
-                        broken=broken,
-                        unready=unready,
-                    )
-                )
-            return claimed
+            return claim(
+                session, now=self.clock.now(), worker=self.worker, lease=self.lease,
+                batch=self.batch, renderers=self.renderers,
+            )  # fmt: skip
 
-    def _compose(self, session: Session, row: OutboxMessage) -> tuple[dict[str, Any], str, str]:
-        """The row's payload as its renderer composes it now; why it cannot be composed at
-        all; why not now (the database failed, which another attempt may not meet)."""
-        payload = dict(row.payload)
-        compose = self.renderers.get(row.kind)
-        if compose is None:
-            return payload, "", ""
-        try:
-            with session.begin_nested():
-                text, blocks = compose(session, row)
-        except (OperationalError, InterfaceError) as error:
-            # its words hold SQL and its parameters: they stay in the log
-            log.warning("outbox #%d: the database failed composing %s: %s", row.id, row.kind, error)
-            return payload, "", f"database: {type(error).__name__}"
-        except Exception as error:
-            # a message half composed would say the wrong thing: none is sent, and the
-            # coordinators are told which message and which record
-            log.error(
-                "outbox #%d: could not compose %s: %s",
-                row.id,
-                row.kind,
-                redact("".join(traceback.format_exception(error)).rstrip()),
-            )
-            return payload, reason(error), ""
-        payload["text"], payload["blocks"] = text, blocks
-        return payload, "", ""
-
-    def _send(self, row: _Claimed) -> Outcome:
+    def _send(self, row: Claimed) -> Outcome:
         if row.broken:
             return Outcome("unbuildable", row.broken)
         if row.unready:
@@ -330,18 +237,18 @@ class Dispatcher:
                 extra["file_ids"] = [*(extra.get("file_ids") or []), file_id]
                 found.payload = {**found.payload, "extra": extra}
 
-    def _postpone(self, row: _Claimed, until: datetime) -> None:
+    def _postpone(self, row: Claimed, until: datetime) -> None:
         with self.db.session() as session:
             found = store.locked(session, row.id)
             if found is not None and found.status == store.PENDING:
                 found.next_attempt_at = max(found.next_attempt_at, until)
                 found.claimed_by = found.claimed_until = None
 
-    def _record(self, row: _Claimed, outcome: Outcome) -> str:
+    def _record(self, row: Claimed, outcome: Outcome) -> str:
         for attempt in range(3):
             try:
                 with self.db.session() as session:
-                    return self._apply(session, row, outcome)
+                    return self._recorder.apply(session, row, outcome, self.clock.now())
             except Exception as error:
                 # the message went out (or not) already: losing the record would resend it
                 if attempt == 2:
@@ -353,80 +260,3 @@ class Dispatcher:
                 )
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
-
-    def _apply(self, session: Session, claimed: _Claimed, outcome: Outcome) -> str:
-        row = store.locked(session, claimed.id)
-        if row is None:
-            return "skipped"
-        now = self.clock.now()
-        if outcome.result == "sent":
-            if row.status == store.SENT:
-                log.warning("outbox #%d was already marked sent by %s", row.id, row.claimed_by)
-                return "skipped"
-            # a row cancelled while it was on its way still went out: record what happened
-            row.status, row.sent_at = store.SENT, now
-            row.result_ts, row.result_channel = outcome.ts, outcome.channel
-            row.claimed_by = row.claimed_until = None
-            self._run_hooks(session, row)
-            return "sent"
-        if row.status != store.PENDING:
-            return "skipped"
-        row.attempts += 1
-        row.last_error = outcome.error[:500]
-        if outcome.result == "unbuildable":
-            return self._unbuildable(session, row, claimed, outcome.error)
-        if outcome.unsure and row.method in (POST, UPLOAD) and row.unsure_since is None:
-            row.unsure_since = now
-        row.claimed_by = row.claimed_until = None
-        if outcome.result == "rate_limited":
-            row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
-            log.info("outbox #%d rate limited; retry in %.0f s", row.id, outcome.retry_after)
-            return "retried"
-        if outcome.result == "transient" and row.attempts < self.max_attempts:
-            delay = min(BACKOFF_CAP, 2.0 ** (row.attempts - 1)) * random.uniform(0.75, 1.0)
-            row.next_attempt_at = now + timedelta(seconds=delay)
-            log.info(
-                "outbox #%d: %s (attempt %d); retry in %.1f s",
-                row.id,
-                row.last_error,
-                row.attempts,
-                delay,
-            )
-            return "retried"
-        row.status = store.FAILED
-        log.info(
-            "outbox #%d (%s) to %s failed for good: %s",
-            row.id,
-            row.kind,
-            claimed.target,
-            row.last_error,
-        )
-        failed = Failed(row=row, target=claimed.target, payload=claimed.payload)
-        gave_up = outcome.result == "transient"
-        self._alerts.failed(session, failed, fault=outcome.fault, gave_up=gave_up, now=now)
-        return "failed"
-
-    def _unbuildable(
-        self, session: Session, row: OutboxMessage, claimed: _Claimed, why: str
-    ) -> str:
-        """Fail a message that cannot be put together, and say so: trying again would fail the
-        same way."""
-        row.status = store.FAILED
-        row.claimed_by = row.claimed_until = None
-        failed = Failed(row=row, target=claimed.target, payload=claimed.payload)
-        self._alerts.unbuildable(session, failed, why, self.clock.now())
-        return "failed"
-
-    def _run_hooks(self, session: Session, row: OutboxMessage) -> None:
-        for hook in self.hooks.get(row.kind, ()):
-            try:
-                with session.begin_nested():
-                    hook(session, row)
-            except Exception as error:
-                # the message is out: a failing hook must not make it look unsent (and resend it)
-                log.error(
-                    "outbox #%d: on-sent hook %s failed: %s",
-                    row.id,
-                    getattr(hook, "__name__", "?"),
-                    redact("".join(traceback.format_exception(error)).rstrip()),
-                )
