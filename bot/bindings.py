@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import permissions
+from bot.context import Actor
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
 from storage import common
@@ -31,8 +33,19 @@ def label(org: OrgConfig, target: str) -> str:
     return target.split(":", 1)[1] if ":" in target else target
 
 
+def bind_channel(
+    session: Session, *, org: OrgConfig, actor: Actor, text: str, channel_id: str, now: datetime
+) -> tuple[str, str | None]:
+    """Coordinator: bind what ``text`` names (a department, a series, the digest) to the
+    channel ``channel_id``; returns the target and the channel it was bound to before."""
+    permissions.require_coordinator(actor)
+    target = target_for(org, text)
+    before = bind(session, user_id=actor.user_id, target=target, channel_id=channel_id, now=now)
+    return target, before
+
+
 def bind(
-    session: Session, user_id: str, target: str, channel_id: str, now: datetime | None = None
+    session: Session, *, user_id: str, target: str, channel_id: str, now: datetime | None = None
 ) -> str | None:
     """Bind ``target`` to ``channel_id``; returns the channel it had before."""
     before = common.bind_channel(session, target, channel_id, user_id)
@@ -65,5 +78,5 @@ def department_channels(session: Session, org: OrgConfig) -> dict[str, str]:
     }
 
 
-def set_language(session: Session, user_id: str, language: str) -> None:
+def set_language(session: Session, *, user_id: str, language: str) -> None:
     common.set_user_language(session, user_id, language)

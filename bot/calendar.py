@@ -17,6 +17,9 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 import icalendar
 from sqlalchemy.orm import Session
 
+from bot import permissions
+from bot.context import Actor
+from bot.errors import UserError
 from bot.orgconfig import OrgConfig
 from storage import common
 from storage import meetings as store
@@ -61,6 +64,14 @@ def token_matches(session: Session, given: str) -> bool:
 
 def feed_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/calendar/{token}.ics"
+
+
+def feed_for(session: Session, *, actor: Actor, public_url: str | None, renew: bool) -> str:
+    """Coordinator: the feed's URL (``renew``: a new one, and the old one stops working)."""
+    permissions.require_coordinator(actor)
+    if not public_url:
+        raise UserError("admin.calendar_no_url")
+    return feed_url(public_url, feed_token(session, renew=renew))
 
 
 def uid(meeting: Meeting, instance: str) -> str:

@@ -64,7 +64,7 @@ def normalise_tags(tags: Sequence[str]) -> list[str]:
 
 
 def log(
-    session: Session, org: OrgConfig, actor: Actor, data: DecisionInput, now: datetime
+    session: Session, *, org: OrgConfig, actor: Actor, data: DecisionInput, now: datetime
 ) -> Decision:
     """Validate and log a decision as D-n, superseding another if asked; nothing on error."""
     title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
@@ -163,7 +163,13 @@ def get(session: Session, number: int) -> Decision:
     return decision
 
 
-def revoke(session: Session, actor: Actor, number: int, reason: str, now: datetime) -> Decision:
+def chain(decision: Decision) -> tuple[list[Decision], list[Decision]]:
+    """The decisions ``decision`` superseded (nearest first) and those that superseded it
+    (read through its links: the card is given them, a view asks the database nothing)."""
+    return store.chain(decision)
+
+
+def revoke(session: Session, *, actor: Actor, number: int, reason: str, now: datetime) -> Decision:
     """Mark D-n revoked with a reason; only its author or a coordinator may."""
     decision = get(session, number)
     permissions.require_decision_author(actor, decision, ref=decision.ref, action="revoke")

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import bindings, outbox
+from bot import bindings, outbox, permissions
+from bot.context import Actor
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
 from bot.text.i18n import t
@@ -174,12 +175,14 @@ def post_scheduled(session: Session, org: OrgConfig, now: datetime) -> DigestRun
 
 
 def post_now(
-    session: Session, org: OrgConfig, user_id: str, now: datetime
+    session: Session, *, org: OrgConfig, actor: Actor, now: datetime
 ) -> tuple[DigestRun, str]:
     """Coordinator: post the digest now (it does not count as the week's scheduled one)."""
+    permissions.require_coordinator(actor)
     channel = digest_channel(session, org)
     if channel is None:
         raise UserError("digest.no_channel")
+    user_id = actor.user_id
     run = DigestRun(week=None, trigger="manual", posted_by=user_id, created_at=now)
     session.add(run)
     session.flush()

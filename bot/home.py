@@ -41,7 +41,12 @@ class Home:
 
 
 def compose(
-    session: Session, org: OrgConfig, user: str, departments: Collection[str], now: datetime
+    session: Session,
+    *,
+    org: OrgConfig,
+    user: str,
+    departments: Collection[str],
+    now: datetime,
 ) -> Home:
     """What ``user`` sees: their open issues, their departments' acknowledgements, what is next."""
     today = now.astimezone(org.timezone).date()
@@ -53,6 +58,16 @@ def compose(
     out.meetings, out.meetings_total = digest_store.meetings_ahead(session, now, ahead, MEETINGS)
     out.decisions = store.latest_decisions(session, DECISIONS)
     return out
+
+
+def record_opened(session: Session, *, user: str, now: datetime) -> None:
+    """``user`` has opened their Home tab (from now on it is kept up to date)."""
+    store.record_opened(session, user, now.isoformat())
+
+
+def has_opened(session: Session, user: str) -> bool:
+    """Whether ``user`` has ever opened their Home tab."""
+    return store.has_opened(session, user)
 
 
 class Refresher:

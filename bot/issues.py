@@ -62,8 +62,33 @@ def get(session: Session, number: int) -> Issue:
     return issue
 
 
+STATUSES = ("open", "closed", "all")
+
+
+def listing(
+    session: Session,
+    *,
+    org: OrgConfig,
+    today: date,
+    department: str | None = None,
+    status: str = "open",
+    user: str | None = None,
+) -> tuple[list[Issue], int]:
+    """``/issue list``: the issues with ``status`` (open, closed, all), of one department or
+    reported by or owned by ``user`` if asked, most urgent first, and how many match in all."""
+    if status not in STATUSES:
+        raise UserError("issue.bad_status", value=status)
+    code = departments.resolve(org, [department], required=True)[0] if department else None
+    return store.listing(session, today=today, department=code, status=status, user=user)
+
+
+def decisions_for(session: Session, issue: Issue) -> list[Decision]:
+    """The decisions linked to ``issue``: the one that resolved it, and those logged on it."""
+    return store.decisions_for(session, issue)
+
+
 def register(
-    session: Session, org: OrgConfig, actor: Actor, data: IssueInput, now: datetime
+    session: Session, *, org: OrgConfig, actor: Actor, data: IssueInput, now: datetime
 ) -> Issue:
     """Register I-n, queue a notice to each affected department and tell a named owner."""
     title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
@@ -97,7 +122,7 @@ def register(
     for code in codes:
         channel = bound.get(f"dept:{code}")
         if channel:
-            _notice(session, issue, code, channel, now)
+            _notice(session, issue, code=code, channel=channel, now=now)
         else:
             _unbound(session, org, issue, code, now)
     if owner != actor.user_id:
@@ -110,7 +135,7 @@ def _fallback(issue: Issue) -> str:
     return f"{issue.ref}: {guard.mrkdwn(issue.title)}"
 
 
-def _notice(session: Session, issue: Issue, code: str, channel: str, now: datetime) -> None:
+def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: datetime) -> None:
     outbox.enqueue(
         session,
         kind=NOTICE,
@@ -168,8 +193,8 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
 
 
 def add_note(
-    session: Session, actor: Actor, number: int, text: str, now: datetime,
-    *, meeting_id: int | None = None,
+    session: Session, *, actor: Actor, number: int, text: str, now: datetime,
+    meeting_id: int | None = None,
 ) -> Issue:  # fmt: skip
     """Anyone: a progress note on I-n."""
     issue = get(session, number)
@@ -182,14 +207,14 @@ def add_note(
     return issue
 
 
-def assign(session: Session, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
+def assign(session: Session, *, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
     """Owner, reporter or coordinator: a new owner for an open issue (SPEC §4.2)."""
     issue = get(session, number)
     permissions.require_issue_steward(actor, issue, ref=issue.ref)
     return _change_owner(session, actor, issue, owner, now)
 
 
-def take(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
+def take(session: Session, *, actor: Actor, number: int, now: datetime) -> Issue:
     """A member of an affected department or a coordinator takes ownership of an open issue."""
     issue = get(session, number)
     permissions.require_issue_taker(actor, issue, ref=issue.ref)
@@ -225,8 +250,8 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
 
 
 def close(
-    session: Session, actor: Actor, number: int, now: datetime,
-    *, decision: int | None = None, text: str = "",
+    session: Session, *, actor: Actor, number: int, now: datetime,
+    decision: int | None = None, text: str = "",
 ) -> Issue:  # fmt: skip
     """Owner, reporter or coordinator: close I-n, optionally with the resolving decision."""
     issue = get(session, number)
@@ -239,7 +264,7 @@ def close(
             raise UserError("decision.not_found", ref=Decision.ref_of(decision))
         issue.decision_id = found.id
     if text.strip():
-        add_note(session, actor, number, text, now)
+        add_note(session, actor=actor, number=number, text=text, now=now)
     issue.status = "closed"
     followups.withdraw_ack_reminders(session, issue.id)
     issue.closed_at = now
@@ -252,7 +277,7 @@ def close(
     return issue
 
 
-def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
+def reopen(session: Session, *, actor: Actor, number: int, now: datetime) -> Issue:
     """Owner, reporter or coordinator: open a closed issue again."""
     issue = get(session, number)
     permissions.require_issue_steward(actor, issue, ref=issue.ref)
@@ -267,7 +292,7 @@ def reopen(session: Session, actor: Actor, number: int, now: datetime) -> Issue:
 
 
 def acknowledge(
-    session: Session, org: OrgConfig, actor: Actor, number: int, code: str, now: datetime
+    session: Session, *, org: OrgConfig, actor: Actor, number: int, code: str, now: datetime
 ) -> tuple[Issue, IssueDepartment]:
     """Acknowledge I-n for one affected department."""
     issue = get(session, number)

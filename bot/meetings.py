@@ -7,8 +7,10 @@ the caller's transaction and composed when they are sent (renderers on the Slack
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeAlias, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ from bot.text.dates import check_range
 from bot.text.holidays import holiday
 from storage import issues as issue_store
 from storage import meetings as store
-from storage.models import AgendaItem, Attendance, Issue, Meeting, Recurrence
+from storage.models import AgendaItem, Attendance, Issue, IssueNote, Meeting, Recurrence
 
 DEFAULT_DURATION = timedelta(hours=2)
 MAX_DURATION = timedelta(days=3)
@@ -39,6 +41,16 @@ REPEAT = {
 }  # fmt: skip
 ANSWERS = ("attend", "skip")
 
+T = TypeVar("T")
+# what a coordinator-only use case is asked to do: the value, or a function that reads it from
+# the request; a function is called after the permission check, so somebody who may not act is
+# told so, not what is wrong with what they typed
+Deferred: TypeAlias = T | Callable[[], T]
+
+
+def _read(given: Deferred[T]) -> T:
+    return given() if callable(given) else given
+
 
 @dataclass(frozen=True)
 class MeetingInput:
@@ -48,6 +60,18 @@ class MeetingInput:
     place: str = ""
     title: str = ""
     repeat: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveInput:
+    number: int
+    start: datetime
+
+
+@dataclass(frozen=True)
+class CancelInput:
+    number: int
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,10 +126,16 @@ def _duration(value: timedelta | None) -> timedelta:
 
 
 def schedule(
-    session: Session, org: OrgConfig, actor: Actor, data: MeetingInput, now: datetime
+    session: Session,
+    *,
+    org: OrgConfig,
+    actor: Actor,
+    data: Deferred[MeetingInput],
+    now: datetime,
 ) -> Scheduled:
     """Coordinator: schedule M-n, or a recurring series of them a year ahead."""
     permissions.require_coordinator(actor)
+    data = _read(data)
     series = series_of(org, data.series)
     title = guard.check_text(data.title or series.name, "title", limit=guard.TITLE_LIMIT)
     place = guard.check_text(data.place, "place", limit=guard.TITLE_LIMIT)
@@ -227,12 +257,12 @@ def _open(meeting: Meeting, now: datetime) -> None:
 
 def add_agenda(
     session: Session,
+    *,
     org: OrgConfig,
     actor: Actor,
     number: int,
     text: str,
     now: datetime,
-    *,
     department: str | None = None,
     issue: int | None = None,
 ) -> tuple[Meeting, AgendaItem]:
@@ -272,17 +302,18 @@ class Change:
 
 def move(
     session: Session,
+    *,
     org: OrgConfig,
     actor: Actor,
-    number: int,
-    start: datetime,
+    data: Deferred[MoveInput],
     now: datetime,
-    *,
     typed_in: str | None = None,
 ) -> Change:
     """Coordinator: M-n at a new time; pending reminders are withdrawn and planned anew."""
     permissions.require_coordinator(actor)
-    meeting = get(session, number)
+    data = _read(data)
+    start = data.start
+    meeting = get(session, data.number)
     _open(meeting, now)
     if start <= now:
         raise UserError("meeting.in_past")
@@ -312,19 +343,19 @@ def move(
 
 def cancel(
     session: Session,
+    *,
     org: OrgConfig,
     actor: Actor,
-    number: int,
-    reason: str,
+    data: Deferred[CancelInput],
     now: datetime,
-    *,
     typed_in: str | None = None,
 ) -> Change:
     """Coordinator: cancel M-n; its pending reminders are withdrawn and the channel is told."""
     permissions.require_coordinator(actor)
-    meeting = get(session, number)
+    data = _read(data)
+    meeting = get(session, data.number)
     _open(meeting, now)
-    why = guard.check_text(reason, "reason")
+    why = guard.check_text(data.reason, "reason")
     meeting.status = store.CANCELLED
     meeting.cancel_reason = why or None
     meeting.sequence += 1
@@ -340,6 +371,7 @@ def cancel(
 
 def answer_attendance(
     session: Session,
+    *,
     org: OrgConfig,
     actor: Actor,
     number: int,
@@ -398,3 +430,69 @@ def suggestions(
         i for i in store.open_issues_of(session, all_departments(series)) if i.id not in on_agenda
     ]
     return list(found[:limit]), len(found)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    meetings: list[Meeting]
+    total: int
+    agenda_counts: Mapping[int, int]  # items on each meeting's agenda, by meeting id
+
+
+def upcoming(
+    session: Session, *, org: OrgConfig, now: datetime, series: str | None = None
+) -> Upcoming:
+    """``/meeting list``: the meetings that have not ended (of one series if asked), soonest
+    first, with how many there are and the size of each one's agenda."""
+    key = series_of(org, series).key if series else None
+    found, total = store.upcoming(session, now=now, series=key)
+    return Upcoming(found, total, store.agenda_counts(session, [m.id for m in found]))
+
+
+def next_per_series(session: Session, now: datetime) -> dict[str, Meeting]:
+    """The next scheduled meeting of each series, by series key."""
+    return store.next_per_series(session, now)
+
+
+@dataclass(frozen=True)
+class Details:
+    """What ``/meeting show`` shows besides the meeting itself."""
+
+    series: MeetingSeries | None
+    issues: Mapping[int, Issue]  # the issues on the agenda, by id
+    latest: Mapping[int, IssueNote]  # their newest notes
+    notes: Sequence[IssueNote]  # status notes written for this meeting
+    note_issues: Mapping[int, Issue]
+    suggestions: Sequence[Issue]
+    suggestion_total: int
+
+
+def details(session: Session, *, org: OrgConfig, meeting: Meeting, suggested: int) -> Details:
+    """The issues on ``meeting``'s agenda with their newest notes, the status notes written for
+    it, and up to ``suggested`` open issues of its departments not on the agenda yet."""
+    issue_ids = {item.issue_id for item in meeting.agenda if item.issue_id}
+    notes = store.status_notes(session, meeting.id)
+    found, total = suggestions(session, org, meeting, limit=suggested)
+    return Details(
+        series=org.meeting_series(meeting.series_key),
+        issues=store.issues_by_id(session, issue_ids),
+        latest=store.latest_notes(session, issue_ids),
+        notes=notes,
+        note_issues=store.issues_by_id(session, {n.issue_id for n in notes}),
+        suggestions=found,
+        suggestion_total=total,
+    )
+
+
+def agenda_issues(session: Session, meeting: Meeting) -> dict[int, Issue]:
+    """The issues on ``meeting``'s agenda, by id."""
+    return store.issues_by_id(session, {i.issue_id for i in meeting.agenda if i.issue_id})
+
+
+def issues_owned(session: Session, *, org: OrgConfig, meeting: Meeting, owner: str) -> list[Issue]:
+    """The open issues of ``meeting``'s departments that ``owner`` owns, by number (what a
+    status request asks them about)."""
+    series = org.meeting_series(meeting.series_key)
+    codes = all_departments(series) if series else []
+    mine = [i for i in store.open_issues_of(session, codes) if i.owner == owner]
+    return sorted(mine, key=lambda i: i.number)

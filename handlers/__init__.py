@@ -8,18 +8,19 @@ from bot.outbox import Renderers
 from bot.runtime import Runtime
 
 
-def register(app: App, rt: Runtime) -> None:
-    """Register every listener module on ``app``."""
+def register(app: App) -> None:
+    """Register every listener module on ``app``; listeners find the runtime in the request's
+    context (``handlers.common.runtime_of``), which ``handlers.app.create_app`` puts there."""
     from handlers import admin, decisions, digest, errors, home, issues, meetings
 
-    errors.register(app, rt)
-    decisions.register(app, rt)
-    issues.register(app, rt)
-    meetings.register(app, rt)
-    digest.register(app, rt)
-    admin.register(app, rt)
-    home.register(app, rt)
-    errors.register_fallbacks(app, rt)
+    errors.register(app)
+    decisions.register(app)
+    issues.register(app)
+    meetings.register(app)
+    digest.register(app)
+    admin.register(app)
+    home.register(app)
+    errors.register_fallbacks(app)
 
 
 def renderers(rt: Runtime) -> Renderers:

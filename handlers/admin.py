@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import bindings, calendar, digest, permissions
+from bot import bindings, calendar, digest
 from bot import status as bot_status
 from bot.automation import meeting_reminders
 from bot.errors import UserError
-from bot.runtime import Runtime
 from bot.text.dates import format_datetime
 from bot.text.i18n import LANGUAGES, t
-from handlers.common import Answer, CommandSpec, Request, run_command
+from handlers.common import Answer, CommandSpec, Request, run_command, runtime_of
 from handlers.ids import Command, command_pattern
 from handlers.views.blocks import section, sections
 
@@ -29,7 +28,7 @@ def language(req: Request) -> Answer:
     choice = req.parsed.text.strip().lower()
     if choice not in LANGUAGES:
         raise UserError("admin.bad_language", value=req.parsed.text.strip() or "—")
-    bindings.set_language(req.session, req.actor.user_id, choice)
+    bindings.set_language(req.session, user_id=req.actor.user_id, language=choice)
     return Answer(t(choice, "admin.language_set"))
 
 
@@ -57,11 +56,10 @@ def departments(req: Request) -> Answer:
 
 
 def channel(req: Request) -> Answer:
-    permissions.require_coordinator(req.actor)
-    target = bindings.target_for(req.rt.org, req.parsed.text)
-    before = bindings.bind(
-        req.session, req.actor.user_id, target, req.channel_id, req.rt.clock.now()
-    )
+    target, before = bindings.bind_channel(
+        req.session, org=req.rt.org, actor=req.actor, text=req.parsed.text,
+        channel_id=req.channel_id, now=req.rt.clock.now(),
+    )  # fmt: skip
     key = "admin.bound_moved" if before and before != req.channel_id else "admin.bound"
     text = t(
         req.lang, key, target=bindings.label(req.rt.org, target), channel=f"<#{req.channel_id}>"
@@ -125,12 +123,10 @@ def status(req: Request) -> Answer:
 
 def calendar_feed(req: Request) -> Answer:
     """Coordinator: the feed's URL; ``/returbot calendar new`` makes the old URL stop working."""
-    permissions.require_coordinator(req.actor)
-    public_url = req.rt.settings.public_url
-    if not public_url:
-        raise UserError("admin.calendar_no_url")
     renew = req.parsed.text.strip().lower() in ("new", "ny", "renew")
-    url = calendar.feed_url(public_url, calendar.feed_token(req.session, renew=renew))
+    url = calendar.feed_for(
+        req.session, actor=req.actor, public_url=req.rt.settings.public_url, renew=renew
+    )
     text = t(req.lang, "admin.calendar_renewed" if renew else "admin.calendar_url", url=url)
     return Answer(text, [section(text)])
 
@@ -154,7 +150,11 @@ SPEC = CommandSpec(
 )
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.command(command_pattern(Command.RETURBOT))
-    def returbot_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        run_command(rt, SPEC, ack, body, client)
+def returbot_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    run_command(runtime_of(context), SPEC, ack, body, client)
+
+
+def register(app: App) -> None:
+    app.command(command_pattern(Command.RETURBOT))(returbot_command)

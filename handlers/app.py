@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
@@ -42,12 +42,26 @@ class ReturbotApp(App):
 
 
 def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) -> ReturbotApp:
-    """A Bolt app with every listener registered.
+    """A Bolt app with every listener registered, and ``rt`` given its Home tab refresher and
+    the channel members the permission rules ask (both read from Slack through ``client``).
 
     Passing the ``WebClient`` in is what lets tests point it at a local fake Slack, and the
     console at a client that prints instead of sending.
     """
     import handlers
+    from handlers import home
+    from handlers.common import RUNTIME
+
+    tab = home.HomeTab(rt, client)
+    rt.home = tab.refresher
+    rt.members = tab.membership  # department membership for the permission rules too
+    home.track_changes(rt.db.factory)
+
+    def with_runtime(context: BoltContext, next_: Callable[[], None]) -> None:
+        """Every request's listeners (and the error handler) find the runtime in the context."""
+        context[RUNTIME] = rt
+        context[home.TAB] = tab
+        next_()
 
     app = ReturbotApp(
         client=client,
@@ -60,8 +74,12 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("returbot.bolt"),
+        # the first middleware after the signature check: the error handler needs the runtime
+        # too when a later one fails (authorization's auth.test timing out)
+        before_authorize=with_runtime,
     )
-    handlers.register(app, rt)
+    app.request_scopes.append(home.refresh_after(tab))
+    handlers.register(app)
     # Bolt logs the whole body of a request it refuses at INFO (user text, the verification
     # token); returbot.web_server refuses those first, and this keeps a request Bolt alone
     # refuses (one whose timestamp ages past the window in between) out of the log as well

@@ -6,16 +6,16 @@ import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import outbox, resend
 from bot.context import Actor
 from bot.errors import UserError
 from bot.runtime import Runtime
@@ -23,10 +23,17 @@ from bot.text import guard
 from bot.text.dates import format_date
 from bot.text.grammar import ParsedCommand, parse_command, unescape
 from bot.text.i18n import Lang, t
-from storage import common
 
 log = logging.getLogger("returbot.handlers")
-RESEND_WINDOW = timedelta(seconds=60)
+RUNTIME = "rt"  # the key of the runtime in Bolt's request context (handlers.app puts it there)
+
+
+def runtime_of(context: BoltContext) -> Runtime:
+    """The runtime a listener works with, from the request's context."""
+    rt = context.get(RUNTIME)
+    if not isinstance(rt, Runtime):
+        raise RuntimeError("no runtime in the request context: the app was not made by create_app")
+    return rt
 
 
 @dataclass(frozen=True)
@@ -150,23 +157,19 @@ def _dispatch(
     if parsed.subcommand in spec.creates:
         fingerprint = guard.fingerprint(spec.name, raw)
         now = rt.clock.now()
-        earlier = _made_moments_ago(session, actor.user_id, fingerprint, now)
+        earlier = resend.made_moments_ago(
+            session, user_id=actor.user_id, fingerprint=fingerprint, now=now
+        )
         if earlier is not None:
             return Answer(t(actor.lang, "common.already_done", ref=earlier))
         answer = spec.subcommands[parsed.subcommand](request)
         if answer.receipt:
-            common.add_receipt(session, actor.user_id, fingerprint, answer.receipt, now)
+            resend.remember(
+                session, user_id=actor.user_id, fingerprint=fingerprint, receipt=answer.receipt,
+                now=now,
+            )  # fmt: skip
         return answer
     return spec.subcommands[parsed.subcommand](request)
-
-
-def _made_moments_ago(
-    session: Session, user_id: str, fingerprint: str, now: datetime
-) -> str | None:
-    """The resend guard (SPEC §6): the record the same command or form made within the last
-    60 seconds, if any; concurrent resends wait for each other here."""
-    common.lock_fingerprint(session, user_id, fingerprint)
-    return common.recent_receipt(session, user_id, fingerprint, now - RESEND_WINDOW)
 
 
 def _lang_of(rt: Runtime, user_id: str) -> Lang:
@@ -271,7 +274,21 @@ def queue_confirmation(
     )
 
 
-FormAct = Callable[[Session, Actor, dict[str, Any], dict[str, Any]], "str | None"]
+@dataclass(frozen=True)
+class Form:
+    """One form submission as a form's ``act`` sees it: the values and the form's metadata."""
+
+    rt: Runtime
+    session: Session
+    actor: Actor
+    state: dict[str, Any]
+    meta: dict[str, Any]
+
+    def value(self, block: str) -> Any:
+        return modal_value(self.state, block)
+
+
+FormAct = Callable[[Form], "str | None"]
 
 
 def submit_form(
@@ -286,10 +303,10 @@ def submit_form(
     """Answer one form submission in its ack: saved and closed, or the form kept open with one
     sentence under the field that is wrong, nothing written.
 
-    ``act(session, actor, state, metadata)`` does the work in one transaction and returns the
-    reference of the record it made (``"I-3"``), which the resend guard keeps: the same user
-    sending the same form with the same values again within 60 seconds (a client retrying
-    after a time-out, or a replayed request) closes the form without making a second record.
+    ``act(form)`` does the work in one transaction and returns the reference of the record it
+    made (``"I-3"``), which the resend guard keeps: the same user sending the same form with
+    the same values again within 60 seconds (a client retrying after a time-out, or a replayed
+    request) closes the form without making a second record.
     """
     user_id = str((body.get("user") or {}).get("id") or "")
     state = (view.get("state") or {}).get("values") or {}
@@ -300,13 +317,17 @@ def submit_form(
             _refuse_identity_numbers(state)
             fingerprint = _form_fingerprint(view, state)
             now = rt.clock.now()
-            earlier = _made_moments_ago(session, user_id, fingerprint, now)
+            earlier = resend.made_moments_ago(
+                session, user_id=user_id, fingerprint=fingerprint, now=now
+            )
             if earlier is not None:
                 log.info("form %s sent again within a minute: %s", view.get("callback_id"), earlier)
             else:
-                receipt = act(session, actor, state, meta)
+                receipt = act(Form(rt, session, actor, state, meta))
                 if receipt:
-                    common.add_receipt(session, user_id, fingerprint, receipt, now)
+                    resend.remember(
+                        session, user_id=user_id, fingerprint=fingerprint, receipt=receipt, now=now
+                    )
     except UserError as error:
         message = explain(lang_of(rt, user_id), error, plain=True)
         block = str(error.params.get("block") or error_block(error))

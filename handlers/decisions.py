@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot import decisions
 from bot.context import Actor, local_today
@@ -20,12 +19,12 @@ from bot.text.i18n import t
 from handlers.common import (
     Answer,
     CommandSpec,
-    FormAct,
+    Form,
     Request,
     lang_of,
-    modal_value,
     queue_confirmation,
     run_command,
+    runtime_of,
     shortcut_message,
     submit_form,
 )
@@ -59,7 +58,9 @@ def new(req: Request) -> Answer:
     )
     if not data.title:
         raise UserError("decision.title_required")
-    decision = decisions.log(req.session, req.rt.org, req.actor, data, req.rt.clock.now())
+    decision = decisions.log(
+        req.session, org=req.rt.org, actor=req.actor, data=data, now=req.rt.clock.now()
+    )
     text, blocks = views.logged(decision, req.lang)
     return Answer(text, blocks, in_channel=True, receipt=decision.ref)
 
@@ -96,7 +97,8 @@ def show(req: Request) -> Answer:
     if not req.parsed.text:
         raise UserError("decision.ref_needed", form="/decision show D-1")
     number = parse_ref(req.parsed.text.split()[0], "D")
-    text, blocks = views.card(decisions.get(req.session, number), req.lang)
+    decision = decisions.get(req.session, number)
+    text, blocks = views.card(decision, decisions.chain(decision), req.lang)
     return Answer(text, blocks)
 
 
@@ -108,7 +110,9 @@ def revoke(req: Request) -> Answer:
     reason = words[1] if len(words) > 1 else ""
     if not reason.strip():
         raise UserError("decision.reason_required", ref=Decision.ref_of(number))
-    decision = decisions.revoke(req.session, req.actor, number, reason, req.rt.clock.now())
+    decision = decisions.revoke(
+        req.session, actor=req.actor, number=number, reason=reason, now=req.rt.clock.now()
+    )
     text = t(req.lang, "decision.revoked", ref=decision.ref, user=f"<@{req.actor.user_id}>")
     return Answer(text, in_channel=True)
 
@@ -142,31 +146,30 @@ SPEC = CommandSpec(
 )
 
 
-def from_modal(
-    rt: Runtime, actor: Actor, state: dict[str, Any], meta: dict[str, Any]
-) -> DecisionInput:
+def from_modal(form: Form) -> DecisionInput:
     """Read the modal's fields; a field that is wrong raises UserError with ``block`` set."""
+    rt = form.rt
 
     def field(block: Block, read: Any) -> Any:
-        raw = modal_value(state, block)
+        raw = form.value(block)
         try:
             return read(raw) if raw else None
         except UserError as error:
             error.params["block"] = block
             raise
 
-    source = meta.get("source")
+    source = form.meta.get("source")
     decided_on = field(
         Block.DATE, lambda v: parse_date(str(v), today=local_today(rt.clock.now(), rt.org.timezone))
     )
     return DecisionInput(
-        title=str(modal_value(state, Block.TITLE) or ""),
-        details=str(modal_value(state, Block.DETAILS) or ""),
-        departments=list(modal_value(state, Block.DEPARTMENTS) or []),
-        decided_by=str(modal_value(state, Block.DECIDED_BY) or ""),
-        basis=str(modal_value(state, Block.BASIS) or ""),
+        title=str(form.value(Block.TITLE) or ""),
+        details=str(form.value(Block.DETAILS) or ""),
+        departments=list(form.value(Block.DEPARTMENTS) or []),
+        decided_by=str(form.value(Block.DECIDED_BY) or ""),
+        basis=str(form.value(Block.BASIS) or ""),
         decided_on=decided_on,
-        tags=split_list(str(modal_value(state, Block.TAGS) or "")),
+        tags=split_list(str(form.value(Block.TAGS) or "")),
         supersedes=field(Block.SUPERSEDES, lambda v: parse_ref(str(v), "D")),
         meeting=field(Block.MEETING, lambda v: parse_ref(str(v), "M")),
         issue=field(Block.ISSUE, lambda v: parse_ref(str(v), "I")),
@@ -204,40 +207,50 @@ def error_block(error: UserError) -> str:
     return _FIELD_BLOCK.get(str(error.params.get("field", "")), Block.TITLE)
 
 
-def _log_from_form(rt: Runtime) -> FormAct:
-    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
-        decision = decisions.log(
-            session, rt.org, actor, from_modal(rt, actor, state, meta), rt.clock.now()
-        )
-        text, blocks = views.logged(decision, actor.lang)
-        queue_confirmation(
-            session, rt, text=text, blocks=blocks, channel=meta.get("channel"),
-            user_id=actor.user_id, ref_kind="decision", ref_id=decision.id,
-        )  # fmt: skip
-        return decision.ref
-
-    return act
+def _log(form: Form) -> str:
+    rt, actor = form.rt, form.actor
+    decision = decisions.log(
+        form.session, org=rt.org, actor=actor, data=from_modal(form), now=rt.clock.now()
+    )
+    text, blocks = views.logged(decision, actor.lang)
+    queue_confirmation(
+        form.session, rt, text=text, blocks=blocks, channel=form.meta.get("channel"),
+        user_id=actor.user_id, ref_kind="decision", ref_id=decision.id,
+    )  # fmt: skip
+    return decision.ref
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.command(command_pattern(Command.DECISION))
-    def decision_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        run_command(rt, SPEC, ack, body, client)
+def decision_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    run_command(runtime_of(context), SPEC, ack, body, client)
 
-    @app.view(Callback.DECISION_MODAL)
-    def decision_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        submit_form(rt, ack, body, view, act=_log_from_form(rt), error_block=error_block)
 
-    @app.shortcut(Callback.DECISION_FROM_MESSAGE)
-    def decision_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        message = shortcut_message(body, client)
-        view = views.modal(
-            rt.org,
-            lang_of(rt, body["user"]["id"]),
-            today=local_today(rt.clock.now(), rt.org.timezone),
-            metadata=message.metadata,
-            title=message.first_line,
-            details=message.text,
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+def decision_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    submit_form(runtime_of(context), ack, body, view, act=_log, error_block=error_block)
+
+
+def decision_from_message(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The "Log as decision" message shortcut: the decision form, filled from the message."""
+    ack()
+    rt = runtime_of(context)
+    message = shortcut_message(body, client)
+    view = views.modal(
+        rt.org,
+        lang_of(rt, body["user"]["id"]),
+        today=local_today(rt.clock.now(), rt.org.timezone),
+        metadata=message.metadata,
+        title=message.first_line,
+        details=message.text,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App) -> None:
+    app.command(command_pattern(Command.DECISION))(decision_command)
+    app.view(Callback.DECISION_MODAL)(decision_submitted)
+    app.shortcut(Callback.DECISION_FROM_MESSAGE)(decision_from_message)

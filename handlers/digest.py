@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import digest, outbox, permissions
+from bot import digest, outbox
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.dates import EN_DAYS, NB_DAYS
 from bot.text.i18n import Lang, t
-from handlers.common import Answer, CommandSpec, Request, run_command
+from handlers.common import Answer, CommandSpec, Request, run_command, runtime_of
 from handlers.ids import Command, command_pattern
 from handlers.views import digest as views
 from handlers.views.blocks import MESSAGE_BLOCKS, context
@@ -45,8 +45,9 @@ def preview(req: Request) -> Answer:
 
 def post(req: Request) -> Answer:
     _no_text(req)
-    permissions.require_coordinator(req.actor)
-    _, channel = digest.post_now(req.session, req.rt.org, req.actor.user_id, req.rt.clock.now())
+    _, channel = digest.post_now(
+        req.session, org=req.rt.org, actor=req.actor, now=req.rt.clock.now()
+    )
     return Answer(t(req.lang, "digest.posted", channel=channel), receipt="digest")
 
 
@@ -77,8 +78,9 @@ def renderers(rt: Runtime) -> outbox.Renderers:
     return by_kind
 
 
-def register(app: App, rt: Runtime) -> None:
+def digest_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    run_command(runtime_of(context), SPEC, ack, body, client)
 
-    @app.command(command_pattern(Command.DIGEST))
-    def digest_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        run_command(rt, SPEC, ack, body, client)
+
+def register(app: App) -> None:
+    app.command(command_pattern(Command.DIGEST))(digest_command)

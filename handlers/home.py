@@ -16,24 +16,22 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import bindings
 from bot import home as domain
 from bot.context import Actor
 from bot.runtime import Runtime
 from handlers import decisions, issues, meetings
-from handlers.common import Answer
+from handlers.common import Answer, runtime_of
 from handlers.ids import Action, IssueAction, MeetingAction
 from handlers.slack_transport import retry_after
 from handlers.views import home as views
-from storage import home as store
-from storage.db import Database
 from storage.models import Issue
 
 log = logging.getLogger("returbot.home")
@@ -41,6 +39,7 @@ MEMBERS_TTL = 300.0  # seconds a channel's member list is trusted
 RETRY_CAP = 60.0
 NOT_OPENED_TTL = 60.0  # seconds a "has never opened the Home tab" is trusted
 FRESH_AFTER = 10.0  # seconds within which a member list counts as fresh for a refusal
+TAB = "home_tab"  # the key of the app's HomeTab in Bolt's request context (handlers.app)
 
 # the users whose Home tab the request being dispatched has changed ("" marks any write)
 _touched: ContextVar[set[str] | None] = ContextVar("home_touched", default=None)
@@ -123,7 +122,7 @@ class HomeTab:
             if asked is not None and time.monotonic() - asked < NOT_OPENED_TTL:
                 return False
         with self.rt.db.session() as session:
-            opened = store.has_opened(session, user)
+            opened = domain.has_opened(session, user)
         if opened:
             self.remember_opened(user)
         else:
@@ -142,7 +141,7 @@ class HomeTab:
         departments = self.membership.departments(user, channels)  # Slack calls: no transaction
         now = rt.clock.now()
         with rt.db.session() as session:
-            home = domain.compose(session, rt.org, user, departments, now)
+            home = domain.compose(session, org=rt.org, user=user, departments=departments, now=now)
             return views.render(home, rt.org, lang, now)
 
     def publish(self, user: str) -> None:
@@ -163,9 +162,17 @@ class HomeTab:
             log.warning("could not publish the Home tab of %s: %s", user, code)
 
 
-def track_changes(db: Database) -> None:
-    """Note, for the request being dispatched, which users' Home tabs its commits changed."""
-    factory = db.factory
+def tab_of(context: BoltContext) -> HomeTab:
+    """The app's Home tab, from the request's context."""
+    tab = context.get(TAB)
+    if not isinstance(tab, HomeTab):
+        raise RuntimeError("no Home tab in the request context: the app was not made by create_app")
+    return tab
+
+
+def track_changes(factory: sessionmaker[Session]) -> None:
+    """Note, for the request being dispatched, which users' Home tabs the commits of sessions
+    from ``factory`` changed."""
     if event.contains(factory, "after_flush", _after_flush):
         return
     event.listen(factory, "after_flush", _after_flush)
@@ -234,38 +241,36 @@ def _open(
         log.warning("could not open a form for %s: %s", user_id, error.response.get("error"))
 
 
-def register(app: App, rt: Runtime) -> None:
-    tab = HomeTab(rt, app.client)
-    rt.home = tab.refresher
-    rt.members = tab.membership  # department membership for the permission rules too
-    track_changes(rt.db)
-    scopes = getattr(app, "request_scopes", None)
-    if scopes is not None:
-        scopes.append(refresh_after(tab))
+def home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return  # the Messages tab
+    user = str(event.get("user") or "")
+    if not user:
+        return
+    rt, tab = runtime_of(context), tab_of(context)
+    with rt.db.session() as session:
+        domain.record_opened(session, user=user, now=rt.clock.now())
+    tab.remember_opened(user)
+    tab.refresher.request([user])
 
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return  # the Messages tab
-        user = str(event.get("user") or "")
-        if not user:
-            return
-        with rt.db.session() as session:
-            store.record_opened(session, user, rt.clock.now().isoformat())
-        tab.remember_opened(user)
-        tab.refresher.request([user])
 
-    @app.action(Action.OPEN_DECISION_MODAL)
-    def open_decision(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _open(rt, decisions.open_modal, body, client)
+def open_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _open(runtime_of(context), decisions.open_modal, body, client)
 
-    @app.action(IssueAction.OPEN_MODAL)
-    def open_issue(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _open(rt, issues.open_modal, body, client)
 
-    @app.action(MeetingAction.OPEN_MODAL)
-    def open_meeting(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _open(rt, meetings.open_modal, body, client)
+def open_issue(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _open(runtime_of(context), issues.open_modal, body, client)
+
+
+def open_meeting(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _open(runtime_of(context), meetings.open_modal, body, client)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(Action.OPEN_DECISION_MODAL)(open_decision)
+    app.action(IssueAction.OPEN_MODAL)(open_issue)
+    app.action(MeetingAction.OPEN_MODAL)(open_meeting)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -22,13 +23,13 @@ from bot.text.i18n import t
 from handlers.common import (
     Answer,
     CommandSpec,
-    FormAct,
+    Form,
     Request,
     explain,
     lang_of,
-    modal_value,
     queue_confirmation,
     run_command,
+    runtime_of,
     shortcut_message,
     submit_form,
 )
@@ -42,7 +43,6 @@ from handlers.ids import (
 )
 from handlers.views import issues as views
 from handlers.views.blocks import quote, section
-from storage import issues as store
 from storage.models import Decision, Issue, OutboxMessage
 
 log = logging.getLogger("returbot.handlers")
@@ -74,7 +74,9 @@ def new(req: Request) -> Answer:
         priority=req.option("prio") or "normal",
         due=parse_date(due, today=_today(req.rt)) if due else None,
     )
-    issue = issues.register(req.session, req.rt.org, req.actor, data, req.rt.clock.now())
+    issue = issues.register(
+        req.session, org=req.rt.org, actor=req.actor, data=data, now=req.rt.clock.now()
+    )
     text = t(req.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
     _, blocks = views.assigned_dm(issue, req.lang, _today(req.rt))
     blocks[0] = section(text)
@@ -82,22 +84,13 @@ def new(req: Request) -> Answer:
 
 
 def listing(req: Request) -> Answer:
-    status = (req.option("status") or "open").lower()
-    if status not in ("open", "closed", "all"):
-        raise UserError("issue.bad_status", value=status)
-    words = req.parsed.text.lower().split()
-    mine = "mine" in words
-    department = req.option("dept")
-    code = None
-    if department:
-        from bot import departments
-
-        code = departments.resolve(req.rt.org, [department], required=True)[0]
-    found, total = store.listing(
+    mine = "mine" in req.parsed.text.lower().split()
+    found, total = issues.listing(
         req.session,
+        org=req.rt.org,
         today=_today(req.rt),
-        department=code,
-        status=status,
+        department=req.option("dept"),
+        status=(req.option("status") or "open").lower(),
         user=req.actor.user_id if mine else None,
     )
     text, blocks = views.listing(found, total, req.lang, _today(req.rt))
@@ -109,7 +102,7 @@ def show(req: Request) -> Answer:
     issue = issues.get(req.session, number)
     text, blocks = views.card(
         issue,
-        store.decisions_for(req.session, issue),
+        issues.decisions_for(req.session, issue),
         req.lang,
         _today(req.rt),
         req.rt.org.timezone,
@@ -121,7 +114,9 @@ def note(req: Request) -> Answer:
     number, text = _number(req, "/issue note I-1 <tekst>")
     if not text.strip():
         raise UserError("issue.note_needed", ref=Issue.ref_of(number))
-    issue = issues.add_note(req.session, req.actor, number, text, req.rt.clock.now())
+    issue = issues.add_note(
+        req.session, actor=req.actor, number=number, text=text, now=req.rt.clock.now()
+    )
     return Answer(t(req.lang, "issue.noted", ref=issue.ref), in_channel=True)
 
 
@@ -130,7 +125,9 @@ def assign(req: Request) -> Answer:
     if not rest.strip():
         raise UserError("issue.user_needed", ref=Issue.ref_of(number))
     owner = parse_user(rest.split()[0])
-    issue = issues.assign(req.session, req.actor, number, owner, req.rt.clock.now())
+    issue = issues.assign(
+        req.session, actor=req.actor, number=number, owner=owner, now=req.rt.clock.now()
+    )
     return Answer(t(req.lang, "issue.assigned", owner=owner, ref=issue.ref), in_channel=True)
 
 
@@ -139,9 +136,9 @@ def close(req: Request) -> Answer:
     decision = req.option("decision")
     issue = issues.close(
         req.session,
-        req.actor,
-        number,
-        req.rt.clock.now(),
+        actor=req.actor,
+        number=number,
+        now=req.rt.clock.now(),
         decision=parse_ref(decision, "D") if decision else None,
         text=rest,
     )
@@ -160,7 +157,7 @@ def close(req: Request) -> Answer:
 
 def reopen(req: Request) -> Answer:
     number, _ = _number(req, "/issue reopen I-1")
-    issue = issues.reopen(req.session, req.actor, number, req.rt.clock.now())
+    issue = issues.reopen(req.session, actor=req.actor, number=number, now=req.rt.clock.now())
     return Answer(
         t(req.lang, "issue.reopened", ref=issue.ref, user=req.actor.user_id), in_channel=True
     )
@@ -172,8 +169,9 @@ def ack(req: Request) -> Answer:
     if not code:
         raise UserError("issue.dept_needed", ref=Issue.ref_of(number))
     issue, row = issues.acknowledge(
-        req.session, req.rt.org, req.actor, number, code, req.rt.clock.now()
-    )
+        req.session, org=req.rt.org, actor=req.actor, number=number, code=code,
+        now=req.rt.clock.now(),
+    )  # fmt: skip
     return Answer(
         t(
             req.lang,
@@ -294,45 +292,39 @@ def _issue_block(error: UserError) -> str:
     return IssueBlock.DESCRIPTION if error.params.get("field") == "details" else IssueBlock.TITLE
 
 
-def _note_from_form(rt: Runtime) -> FormAct:
-    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
-        text = str(modal_value(state, IssueBlock.NOTE) or "")
-        meeting = meta.get("meeting")
-        issue = issues.add_note(
-            session,
-            actor,
-            _int(meta.get("issue")),
-            text,
-            rt.clock.now(),
-            meeting_id=meeting if isinstance(meeting, int) else None,
-        )
-        return issue.ref
-
-    return act
+def _add_note(form: Form) -> str:
+    meeting = form.meta.get("meeting")
+    issue = issues.add_note(
+        form.session,
+        actor=form.actor,
+        number=_int(form.meta.get("issue")),
+        text=str(form.value(IssueBlock.NOTE) or ""),
+        now=form.rt.clock.now(),
+        meeting_id=meeting if isinstance(meeting, int) else None,
+    )
+    return issue.ref
 
 
-def _register_from_form(rt: Runtime) -> FormAct:
-    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
-        due = modal_value(state, IssueBlock.DUE)
-        source = meta.get("source")
-        data = issues.IssueInput(
-            title=str(modal_value(state, IssueBlock.TITLE) or ""),
-            description=str(modal_value(state, IssueBlock.DESCRIPTION) or ""),
-            departments=list(modal_value(state, IssueBlock.DEPARTMENTS) or []),
-            owner=modal_value(state, IssueBlock.OWNER) or None,
-            priority=str(modal_value(state, IssueBlock.PRIORITY) or "normal"),
-            due=parse_date(str(due), today=_today(rt)) if due else None,
-            source=SourceLink(**source) if isinstance(source, dict) else None,
-        )
-        issue = issues.register(session, rt.org, actor, data, rt.clock.now())
-        text = t(actor.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
-        queue_confirmation(
-            session, rt, text=text, blocks=None, channel=meta.get("channel"),
-            user_id=actor.user_id, ref_kind="issue", ref_id=issue.id,
-        )  # fmt: skip
-        return issue.ref
-
-    return act
+def _register(form: Form) -> str:
+    rt, actor = form.rt, form.actor
+    due = form.value(IssueBlock.DUE)
+    source = form.meta.get("source")
+    data = issues.IssueInput(
+        title=str(form.value(IssueBlock.TITLE) or ""),
+        description=str(form.value(IssueBlock.DESCRIPTION) or ""),
+        departments=list(form.value(IssueBlock.DEPARTMENTS) or []),
+        owner=form.value(IssueBlock.OWNER) or None,
+        priority=str(form.value(IssueBlock.PRIORITY) or "normal"),
+        due=parse_date(str(due), today=_today(rt)) if due else None,
+        source=SourceLink(**source) if isinstance(source, dict) else None,
+    )
+    issue = issues.register(form.session, org=rt.org, actor=actor, data=data, now=rt.clock.now())
+    text = t(actor.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
+    queue_confirmation(
+        form.session, rt, text=text, blocks=None, channel=form.meta.get("channel"),
+        user_id=actor.user_id, ref_kind="issue", ref_id=issue.id,
+    )  # fmt: skip
+    return issue.ref
 
 
 def _int(value: object) -> int:
@@ -351,103 +343,120 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
         log.info("could not answer a button privately: %s", error.response.get("error"))
 
 
-def register(app: App, rt: Runtime) -> None:
+# a button's work: (runtime, session, actor, the button's value) -> what the user is told
+ButtonAct = Callable[[Runtime, Session, Actor, str], str]
 
-    @app.command(command_pattern(Command.ISSUE))
-    def issue_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        run_command(rt, SPEC, ack, body, client)
 
-    def button(body: dict[str, Any], client: WebClient, act: Any) -> None:
-        user_id = body["user"]["id"]
-        channel = body.get("channel", {}).get("id") or body.get("container", {}).get(
-            "channel_id", ""
-        )
-        value = str(body["actions"][0].get("value", ""))
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                text = act(session, actor, value)
-        except UserError as error:
-            lang = lang_of(rt, user_id)
-            _ephemeral(client, channel, user_id, explain(lang, error))
-            return
-        if text and channel:  # on the Home tab, the refreshed tab is the answer
-            _ephemeral(client, channel, user_id, text)
-
-    def _ref_of(value: str) -> int:
-        return parse_ref("I-" + value.split(":", 1)[0], "I")
-
-    @app.action(IssueAction.ACK)
-    def on_ack(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-
-        def act(session: Session, actor: Actor, value: str) -> str:
-            number, _, code = value.partition(":")
-            issue, row = issues.acknowledge(
-                session, rt.org, actor, _ref_of(number), code, rt.clock.now()
-            )
-            return t(
-                actor.lang,
-                "issue.acked",
-                code=row.department,
-                ref=issue.ref,
-                user=actor.user_id,
-            )
-
-        button(body, client, act)
-
-    @app.action(IssueAction.TAKE)
-    def on_take(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-
-        def act(session: Session, actor: Actor, value: str) -> str:
-            issue = issues.take(session, actor, _ref_of(value), rt.clock.now())
-            return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=issue.ref)
-
-        button(body, client, act)
-
-    @app.action(IssueAction.CLOSE)
-    def on_close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-
-        def act(session: Session, actor: Actor, value: str) -> str:
-            issue = issues.close(session, actor, _ref_of(value), rt.clock.now())
-            return t(actor.lang, "issue.closed", ref=issue.ref, user=actor.user_id)
-
-        button(body, client, act)
-
-    @app.action(IssueAction.NOTE)
-    def on_note(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        channel = body.get("channel", {}).get("id", "")
+def _press(rt: Runtime, body: dict[str, Any], client: WebClient, act: ButtonAct) -> None:
+    """Do a button's work in one transaction and answer the user privately."""
+    user_id = body["user"]["id"]
+    channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id", "")
+    value = str(body["actions"][0].get("value", ""))
+    try:
         with rt.db.session() as session:
             actor = rt.actor(session, user_id)
-            try:
-                issue = issues.get(session, _ref_of(str(body["actions"][0].get("value", ""))))
-            except UserError as error:
-                _ephemeral(client, channel, user_id, explain(actor.lang, error))
-                return
-            view = views.note_modal(issue, actor.lang, metadata={"channel": channel})
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+            text = act(rt, session, actor, value)
+    except UserError as error:
+        lang = lang_of(rt, user_id)
+        _ephemeral(client, channel, user_id, explain(lang, error))
+        return
+    if text and channel:  # on the Home tab, the refreshed tab is the answer
+        _ephemeral(client, channel, user_id, text)
 
-    @app.view(IssueCallback.NOTE_MODAL)
-    def note_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        submit_form(rt, ack, body, view, act=_note_from_form(rt), error_block=_note_block)
 
-    @app.view(IssueCallback.MODAL)
-    def issue_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        submit_form(rt, ack, body, view, act=_register_from_form(rt), error_block=_issue_block)
+def _ref_of(value: str) -> int:
+    return parse_ref("I-" + value.split(":", 1)[0], "I")
 
-    @app.shortcut(Callback.ISSUE_FROM_MESSAGE)
-    def issue_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        message = shortcut_message(body, client)
-        view = views.modal(
-            rt.org,
-            lang_of(rt, body["user"]["id"]),
-            metadata=message.metadata,
-            title=message.first_line,
-            description=message.text,
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+def _acknowledge(rt: Runtime, session: Session, actor: Actor, value: str) -> str:
+    number, _, code = value.partition(":")
+    issue, row = issues.acknowledge(
+        session, org=rt.org, actor=actor, number=_ref_of(number), code=code, now=rt.clock.now()
+    )
+    return t(actor.lang, "issue.acked", code=row.department, ref=issue.ref, user=actor.user_id)
+
+
+def _take(rt: Runtime, session: Session, actor: Actor, value: str) -> str:
+    issue = issues.take(session, actor=actor, number=_ref_of(value), now=rt.clock.now())
+    return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=issue.ref)
+
+
+def _close(rt: Runtime, session: Session, actor: Actor, value: str) -> str:
+    issue = issues.close(session, actor=actor, number=_ref_of(value), now=rt.clock.now())
+    return t(actor.lang, "issue.closed", ref=issue.ref, user=actor.user_id)
+
+
+def issue_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    run_command(runtime_of(context), SPEC, ack, body, client)
+
+
+def on_ack(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _press(runtime_of(context), body, client, _acknowledge)
+
+
+def on_take(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _press(runtime_of(context), body, client, _take)
+
+
+def on_close(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _press(runtime_of(context), body, client, _close)
+
+
+def on_note(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The notice's "Add note" button: the note form for its issue."""
+    ack()
+    rt = runtime_of(context)
+    user_id = body["user"]["id"]
+    channel = body.get("channel", {}).get("id", "")
+    with rt.db.session() as session:
+        actor = rt.actor(session, user_id)
+        try:
+            issue = issues.get(session, _ref_of(str(body["actions"][0].get("value", ""))))
+        except UserError as error:
+            _ephemeral(client, channel, user_id, explain(actor.lang, error))
+            return
+        view = views.note_modal(issue, actor.lang, metadata={"channel": channel})
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def note_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    submit_form(runtime_of(context), ack, body, view, act=_add_note, error_block=_note_block)
+
+
+def issue_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    submit_form(runtime_of(context), ack, body, view, act=_register, error_block=_issue_block)
+
+
+def issue_from_message(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The "Register as issue" message shortcut: the issue form, filled from the message."""
+    ack()
+    rt = runtime_of(context)
+    message = shortcut_message(body, client)
+    view = views.modal(
+        rt.org,
+        lang_of(rt, body["user"]["id"]),
+        metadata=message.metadata,
+        title=message.first_line,
+        description=message.text,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App) -> None:
+    app.command(command_pattern(Command.ISSUE))(issue_command)
+    app.action(IssueAction.ACK)(on_ack)
+    app.action(IssueAction.TAKE)(on_take)
+    app.action(IssueAction.CLOSE)(on_close)
+    app.action(IssueAction.NOTE)(on_note)
+    app.view(IssueCallback.NOTE_MODAL)(note_submitted)
+    app.view(IssueCallback.MODAL)(issue_submitted)
+    app.shortcut(Callback.ISSUE_FROM_MESSAGE)(issue_from_message)

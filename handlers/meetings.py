@@ -6,12 +6,12 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import bindings, calendar, issues, meetings, outbox, permissions
+from bot import bindings, calendar, issues, meetings, outbox
 from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
 from bot.errors import UserError
@@ -30,13 +30,13 @@ from bot.text.recurrence import ordinal_description
 from handlers.common import (
     Answer,
     CommandSpec,
-    FormAct,
+    Form,
     Request,
     explain,
     lang_of,
-    modal_value,
     queue_confirmation,
     run_command,
+    runtime_of,
     submit_form,
 )
 from handlers.ids import (
@@ -49,7 +49,6 @@ from handlers.ids import (
 from handlers.views import issues as issue_views
 from handlers.views import meetings as views
 from handlers.views.blocks import quote, section
-from storage import meetings as store
 from storage.models import Issue, Meeting, OutboxMessage
 
 log = logging.getLogger("returbot.handlers")
@@ -118,8 +117,8 @@ def _holiday_warning(meeting: Meeting, day: date, key: str, lang: Lang) -> str:
     )  # fmt: skip
 
 
-def schedule(req: Request) -> Answer:
-    permissions.require_coordinator(req.actor)
+def _typed_meeting(req: Request, now: datetime) -> meetings.MeetingInput:
+    """``/meeting schedule <series> <when> [duration:] [place:] [title:] [repeat:]``."""
     org = req.rt.org
     words = req.parsed.text.split(maxsplit=1)
     if not words:
@@ -127,10 +126,9 @@ def schedule(req: Request) -> Answer:
     series = meetings.series_of(org, words[0])
     if len(words) < 2:
         raise UserError("meeting.when_needed", series=series.key)
-    now = req.rt.clock.now()
     start = parse_datetime(words[1], now=now, tz=org.timezone)
     duration = req.option("duration")
-    data = meetings.MeetingInput(
+    return meetings.MeetingInput(
         series=series.key,
         start=start,
         duration=parse_duration(duration) if duration else None,
@@ -138,41 +136,34 @@ def schedule(req: Request) -> Answer:
         title=req.option("title") or "",
         repeat=req.option("repeat"),
     )
-    done = meetings.schedule(req.session, org, req.actor, data, now)
+
+
+def schedule(req: Request) -> Answer:
+    now = req.rt.clock.now()
+    done = meetings.schedule(
+        req.session, org=req.rt.org, actor=req.actor, data=lambda: _typed_meeting(req, now),
+        now=now,
+    )  # fmt: skip
     text = scheduled_answer(req.rt, done, req.lang)
     return Answer(text, [section(text)], in_channel=True, receipt=done.meeting.ref)
 
 
 def listing(req: Request) -> Answer:
-    key = req.option("series")
-    series = meetings.series_of(req.rt.org, key).key if key else None
-    found, total = store.upcoming(req.session, now=req.rt.clock.now(), series=series)
-    counts = store.agenda_counts(req.session, [m.id for m in found])
-    text, blocks = views.listing(found, total, counts, req.lang, req.rt.org.timezone)
-    return Answer(text, blocks)
-
-
-def card_data(session: Session, rt: Runtime, meeting: Meeting) -> views.CardData:
-    """Everything ``/meeting show`` shows besides the meeting itself."""
-    issue_ids = {item.issue_id for item in meeting.agenda if item.issue_id}
-    issues = store.issues_by_id(session, issue_ids)
-    notes = store.status_notes(session, meeting.id)
-    suggested, total = meetings.suggestions(session, rt.org, meeting, limit=views.SUGGESTIONS)
-    return views.CardData(
-        series=rt.org.meeting_series(meeting.series_key),
-        issues=issues,
-        latest=store.latest_notes(session, issue_ids),
-        notes=notes,
-        note_issues=store.issues_by_id(session, {n.issue_id for n in notes}),
-        suggestions=suggested,
-        suggestion_total=total,
+    found = meetings.upcoming(
+        req.session, org=req.rt.org, now=req.rt.clock.now(), series=req.option("series")
     )
+    text, blocks = views.listing(
+        found.meetings, found.total, found.agenda_counts, req.lang, req.rt.org.timezone
+    )
+    return Answer(text, blocks)
 
 
 def show(req: Request) -> Answer:
     number, _ = _number(req, "/meeting show M-1")
     meeting = meetings.get(req.session, number)
-    data = card_data(req.session, req.rt, meeting)
+    data = meetings.details(
+        req.session, org=req.rt.org, meeting=meeting, suggested=views.SUGGESTIONS
+    )
     text, blocks = views.card(meeting, data, req.lang, req.rt.org.timezone)
     return Answer(text, blocks)
 
@@ -183,8 +174,9 @@ def agenda(req: Request) -> Answer:
         raise UserError("meeting.agenda_needed", ref=Meeting.ref_of(number))
     issue = req.option("issue")
     meeting, item = meetings.add_agenda(
-        req.session, req.rt.org, req.actor, number, text, req.rt.clock.now(),
-        department=req.option("dept"), issue=parse_ref(issue, "I") if issue else None,
+        req.session, org=req.rt.org, actor=req.actor, number=number, text=text,
+        now=req.rt.clock.now(), department=req.option("dept"),
+        issue=parse_ref(issue, "I") if issue else None,
     )  # fmt: skip
     tags = [
         c for c in (item.department, Issue.ref_of(parse_ref(issue, "I")) if issue else None) if c
@@ -194,17 +186,21 @@ def agenda(req: Request) -> Answer:
     return Answer(answer, in_channel=True, receipt=meeting.ref)
 
 
-def move(req: Request) -> Answer:
-    permissions.require_coordinator(req.actor)
+def _new_time(req: Request, now: datetime) -> meetings.MoveInput:
+    """``/meeting move M-1 <when>``."""
     number, rest = _number(req, "/meeting move M-1 1.12.2026 10:00")
     if not rest.strip():
         raise UserError("meeting.when_needed", series=Meeting.ref_of(number))
+    return meetings.MoveInput(number, parse_datetime(rest, now=now, tz=req.rt.org.timezone))
+
+
+def move(req: Request) -> Answer:
     now = req.rt.clock.now()
     tz = req.rt.org.timezone
-    start = parse_datetime(rest, now=now, tz=tz)
     change = meetings.move(
-        req.session, req.rt.org, req.actor, number, start, now, typed_in=req.channel_id
-    )
+        req.session, org=req.rt.org, actor=req.actor, data=lambda: _new_time(req, now), now=now,
+        typed_in=req.channel_id,
+    )  # fmt: skip
     meeting = change.meeting
     lines = [
         t(
@@ -223,12 +219,16 @@ def move(req: Request) -> Answer:
     return Answer(text, in_channel=True)
 
 
-def cancel(req: Request) -> Answer:
-    permissions.require_coordinator(req.actor)
+def _cancellation(req: Request) -> meetings.CancelInput:
+    """``/meeting cancel M-1 [reason]``."""
     number, reason = _number(req, "/meeting cancel M-1")
+    return meetings.CancelInput(number, reason)
+
+
+def cancel(req: Request) -> Answer:
     change = meetings.cancel(
-        req.session, req.rt.org, req.actor, number, reason, req.rt.clock.now(),
-        typed_in=req.channel_id,
+        req.session, org=req.rt.org, actor=req.actor, data=lambda: _cancellation(req),
+        now=req.rt.clock.now(), typed_in=req.channel_id,
     )  # fmt: skip
     meeting = change.meeting
     text = t(
@@ -266,7 +266,7 @@ def series_overview(req: Request) -> Answer:
     now = req.rt.clock.now()
     text, blocks = views.series_list(
         req.rt.org,
-        store.next_per_series(req.session, now),
+        meetings.next_per_series(req.session, now),
         bindings.current(req.session, req.rt.org),
         req.lang,
         req.rt.org.timezone,
@@ -311,9 +311,6 @@ def renderers(rt: Runtime) -> outbox.Renderers:
             raise LookupError(f"meeting #{row.ref_id} is gone")
         return found
 
-    def _agenda_issues(session: Session, meeting: Meeting) -> dict[int, Issue]:
-        return store.issues_by_id(session, {i.issue_id for i in meeting.agenda if i.issue_id})
-
     def extra(row: OutboxMessage) -> dict[str, Any]:
         return dict(row.payload.get("extra") or {})
 
@@ -324,24 +321,21 @@ def renderers(rt: Runtime) -> outbox.Renderers:
         meeting = _meeting(session, row)
         offset = timedelta(seconds=int(extra(row).get("offset", 0)))
         return views.reminder(
-            meeting, _agenda_issues(session, meeting), rt.org.language, tz, offset
+            meeting, meetings.agenda_issues(session, meeting), rt.org.language, tz, offset
         )
 
     @by_kind.add(meeting_reminders.INVITE)
     def render_invite(session: Session, row: OutboxMessage) -> Rendered:
         meeting = _meeting(session, row)
         code = str(extra(row).get("department", ""))
-        issues = _agenda_issues(session, meeting)
+        issues = meetings.agenda_issues(session, meeting)
         return views.invite(meeting, code, issues, rt.org.language, tz)
 
     @by_kind.add(meeting_reminders.STATUS_REQUEST)
     def render_status_request(session: Session, row: OutboxMessage) -> Rendered:
         meeting = _meeting(session, row)
         owner = row.user or ""
-        series = rt.org.meeting_series(meeting.series_key)
-        codes = meetings.all_departments(series) if series else []
-        mine = [i for i in store.open_issues_of(session, codes) if i.owner == owner]
-        mine.sort(key=lambda i: i.number)
+        mine = meetings.issues_owned(session, org=rt.org, meeting=meeting, owner=owner)
         return views.status_request(meeting, mine, rt.actor(session, owner).lang, tz)
 
     @by_kind.add(meeting_reminders.MOVED)
@@ -356,18 +350,19 @@ def renderers(rt: Runtime) -> outbox.Renderers:
     return by_kind
 
 
-def _modal_start(rt: Runtime, state: dict[str, Any]) -> datetime:
-    day = modal_value(state, MeetingBlock.DATE)
-    at = modal_value(state, MeetingBlock.TIME) or "10:00"
+def _modal_start(form: Form) -> datetime:
+    tz = form.rt.org.timezone
+    day = form.value(MeetingBlock.DATE)
+    at = form.value(MeetingBlock.TIME) or "10:00"
     if not day:
         raise UserError("meeting.date_needed")
     try:
         naive = datetime.combine(date.fromisoformat(str(day)), time.fromisoformat(str(at)))
     except ValueError as error:
         raise UserError("parse.bad_date", value=f"{day} {at}") from error
-    if not is_valid_local(naive, rt.org.timezone):
+    if not is_valid_local(naive, tz):
         raise UserError("parse.dst_gap", value=f"{day} {at}")
-    return naive.replace(tzinfo=rt.org.timezone, fold=0)
+    return naive.replace(tzinfo=tz, fold=0)
 
 
 _ERROR_BLOCK = {
@@ -392,27 +387,31 @@ def _form_block(error: UserError) -> str:
     return MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE
 
 
-def _schedule_from_form(rt: Runtime) -> FormAct:
-    def act(session: Session, actor: Actor, state: dict[str, Any], meta: dict[str, Any]) -> str:
-        permissions.require_coordinator(actor)  # before the fields: they are not the problem
-        duration = modal_value(state, MeetingBlock.DURATION)
-        data = meetings.MeetingInput(
-            series=str(modal_value(state, MeetingBlock.SERIES) or ""),
-            start=_modal_start(rt, state),
-            duration=parse_duration(str(duration)) if duration else None,
-            place=str(modal_value(state, MeetingBlock.PLACE) or ""),
-            title=str(modal_value(state, MeetingBlock.TITLE) or ""),
-            repeat=str(modal_value(state, MeetingBlock.REPEAT) or "none"),
-        )
-        done = meetings.schedule(session, rt.org, actor, data, rt.clock.now())
-        text = scheduled_answer(rt, done, actor.lang)
-        queue_confirmation(
-            session, rt, text=text, blocks=None, channel=meta.get("channel"),
-            user_id=actor.user_id, ref_kind="meeting", ref_id=done.meeting.id,
-        )  # fmt: skip
-        return done.meeting.ref
+def _form_meeting(form: Form) -> meetings.MeetingInput:
+    duration = form.value(MeetingBlock.DURATION)
+    return meetings.MeetingInput(
+        series=str(form.value(MeetingBlock.SERIES) or ""),
+        start=_modal_start(form),
+        duration=parse_duration(str(duration)) if duration else None,
+        place=str(form.value(MeetingBlock.PLACE) or ""),
+        title=str(form.value(MeetingBlock.TITLE) or ""),
+        repeat=str(form.value(MeetingBlock.REPEAT) or "none"),
+    )
 
-    return act
+
+def _schedule(form: Form) -> str:
+    rt, actor = form.rt, form.actor
+    # the fields are read once the user may schedule: they are not the problem if not
+    done = meetings.schedule(
+        form.session, org=rt.org, actor=actor, data=lambda: _form_meeting(form),
+        now=rt.clock.now(),
+    )  # fmt: skip
+    text = scheduled_answer(rt, done, actor.lang)
+    queue_confirmation(
+        form.session, rt, text=text, blocks=None, channel=form.meta.get("channel"),
+        user_id=actor.user_id, ref_kind="meeting", ref_id=done.meeting.id,
+    )  # fmt: skip
+    return done.meeting.ref
 
 
 def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
@@ -422,64 +421,75 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
         log.info("could not answer a button privately: %s", error.response.get("error"))
 
 
-def register(app: App, rt: Runtime) -> None:
-
-    @app.command(command_pattern(Command.MEETING))
-    def meeting_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        run_command(rt, SPEC, ack, body, client)
-
-    @app.view(MeetingCallback.MODAL)
-    def meeting_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        submit_form(rt, ack, body, view, act=_schedule_from_form(rt), error_block=_form_block)
-
-    def attendance(body: dict[str, Any], client: WebClient, answer: str) -> None:
-        user_id = body["user"]["id"]
-        channel = body.get("channel", {}).get("id") or body.get("container", {}).get(
-            "channel_id", ""
-        )
-        number, _, code = str(body["actions"][0].get("value", "")).partition(":")
-        try:
-            with rt.db.session() as session:
-                actor = rt.actor(session, user_id)
-                meeting = meetings.answer_attendance(
-                    session, rt.org, actor, parse_ref(f"M-{number}", "M"), code, answer,
-                    rt.clock.now(),
-                )  # fmt: skip
-                said = t(
-                    actor.lang, "meeting.answer_saved", code=code.upper(),
-                    answer=t(actor.lang, f"meeting.att_{answer}"), ref=meeting.ref,
-                )  # fmt: skip
-        except UserError as error:
-            lang = lang_of(rt, user_id)
-            _ephemeral(client, channel, user_id, explain(lang, error))
-            return
-        _ephemeral(client, channel, user_id, said)
-
-    @app.action(MeetingAction.ATTEND)
-    def on_attend(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        attendance(body, client, "attend")
-
-    @app.action(MeetingAction.SKIP)
-    def on_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        attendance(body, client, "skip")
-
-    @app.action(MeetingAction.STATUS_NOTE)
-    def on_status_note(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        channel = body.get("channel", {}).get("id", "")
-        meeting_no, _, issue_no = str(body["actions"][0].get("value", "")).partition(":")
+def _attendance(rt: Runtime, body: dict[str, Any], client: WebClient, answer: str) -> None:
+    """An optional department's answer to an invitation (``attend`` or ``skip``)."""
+    user_id = body["user"]["id"]
+    channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id", "")
+    number, _, code = str(body["actions"][0].get("value", "")).partition(":")
+    try:
         with rt.db.session() as session:
             actor = rt.actor(session, user_id)
-            try:
-                meeting = meetings.get(session, parse_ref(f"M-{meeting_no}", "M"))
-                issue = issues.get(session, parse_ref(f"I-{issue_no}", "I"))
-            except UserError as error:
-                _ephemeral(client, channel, user_id, explain(actor.lang, error))
-                return
-            view = issue_views.note_modal(
-                issue, actor.lang, metadata={"channel": channel, "meeting": meeting.id}
-            )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+            meeting = meetings.answer_attendance(
+                session, org=rt.org, actor=actor, number=parse_ref(f"M-{number}", "M"),
+                code=code, answer=answer, now=rt.clock.now(),
+            )  # fmt: skip
+            said = t(
+                actor.lang, "meeting.answer_saved", code=code.upper(),
+                answer=t(actor.lang, f"meeting.att_{answer}"), ref=meeting.ref,
+            )  # fmt: skip
+    except UserError as error:
+        lang = lang_of(rt, user_id)
+        _ephemeral(client, channel, user_id, explain(lang, error))
+        return
+    _ephemeral(client, channel, user_id, said)
+
+
+def meeting_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    run_command(runtime_of(context), SPEC, ack, body, client)
+
+
+def meeting_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    submit_form(runtime_of(context), ack, body, view, act=_schedule, error_block=_form_block)
+
+
+def on_attend(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _attendance(runtime_of(context), body, client, "attend")
+
+
+def on_skip(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _attendance(runtime_of(context), body, client, "skip")
+
+
+def on_status_note(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A status request's button: the note form for one issue, kept with the meeting."""
+    ack()
+    rt = runtime_of(context)
+    user_id = body["user"]["id"]
+    channel = body.get("channel", {}).get("id", "")
+    meeting_no, _, issue_no = str(body["actions"][0].get("value", "")).partition(":")
+    with rt.db.session() as session:
+        actor = rt.actor(session, user_id)
+        try:
+            meeting = meetings.get(session, parse_ref(f"M-{meeting_no}", "M"))
+            issue = issues.get(session, parse_ref(f"I-{issue_no}", "I"))
+        except UserError as error:
+            _ephemeral(client, channel, user_id, explain(actor.lang, error))
+            return
+        view = issue_views.note_modal(
+            issue, actor.lang, metadata={"channel": channel, "meeting": meeting.id}
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App) -> None:
+    app.command(command_pattern(Command.MEETING))(meeting_command)
+    app.view(MeetingCallback.MODAL)(meeting_submitted)
+    app.action(MeetingAction.ATTEND)(on_attend)
+    app.action(MeetingAction.SKIP)(on_skip)
+    app.action(MeetingAction.STATUS_NOTE)(on_status_note)

@@ -83,3 +83,57 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text("def f():\n    from handlers.views import digest\n    import returbot.cli\n")
     assert imported(source) == {"handlers", "returbot"}
+
+
+def modules_imported(path: Path) -> set[str]:
+    """The full names of the modules ``path`` imports (``from storage import issues`` names
+    ``storage.issues``; ``from storage.models import Issue`` names ``storage.models``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+# what an adapter may take from storage/: the typed records the use cases hand it
+ADAPTER_STORAGE = {"storage", "storage.models"}
+
+
+@pytest.mark.parametrize("room", ADAPTERS)
+def test_an_adapter_reads_the_database_only_through_the_core(room: str) -> None:
+    """A query belongs to a use case in bot/; an adapter knows the records, not the tables."""
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(room)
+        for name in sorted(modules_imported(path))
+        if (name == "storage" or name.startswith("storage."))
+        and name not in ADAPTER_STORAGE
+        and not name.startswith("storage.models.")
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("room", ADAPTERS)
+def test_an_adapter_decides_no_permission(room: str) -> None:
+    """Who may do what is decided in the use cases (bot/permissions.py), for every way in."""
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(room)
+        for name in sorted(modules_imported(path))
+        if name == "bot.permissions" or name.startswith("bot.permissions.")
+    ]
+    assert wrong == []
+
+
+def test_the_module_check_sees_what_a_from_import_names(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from storage import issues\nfrom storage.models import Issue\n"
+        "def f():\n    from bot import permissions\n"
+    )
+    found = modules_imported(source)
+    assert {"storage.issues", "storage.models", "bot.permissions"} <= found

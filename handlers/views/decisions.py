@@ -23,7 +23,6 @@ from handlers.views.blocks import (
     sections,
     user,
 )
-from storage.decisions import chain
 from storage.models import Decision
 
 View = dict[str, Any]
@@ -63,8 +62,11 @@ def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
-def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
-    """The whole decision with its links and its chain of superseded decisions."""
+def card(
+    decision: Decision, chain: tuple[Sequence[Decision], Sequence[Decision]], lang: Lang
+) -> tuple[str, list[dict[str, Any]]]:
+    """The whole decision with its links and its ``chain``: the decisions it superseded
+    (nearest first) and those that superseded it (``bot.decisions.chain``)."""
     title = f"{decision.ref} · {decision.title}"
     blocks: list[dict[str, Any]] = [header(title)]
     pairs = [
@@ -93,7 +95,7 @@ def card(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
                 )
             )
         )
-    older, newer = chain(decision)
+    older, newer = chain
     if older or newer:
         links = [d.ref for d in reversed(newer)] + [f"*{decision.ref}*"] + [d.ref for d in older]
         blocks.append(context(t(lang, "decision.chain", chain=" → ".join(links))))

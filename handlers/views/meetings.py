@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.meetings import Details
 from bot.orgconfig import MeetingSeries, OrgConfig
 from bot.text.dates import format_date, format_datetime
 from bot.text.holidays import holiday, holiday_name
@@ -28,7 +28,7 @@ from handlers.views.blocks import (
     sections,
     user,
 )
-from storage.models import Issue, IssueNote, Meeting
+from storage.models import Issue, Meeting
 
 Blocks = list[dict[str, Any]]
 DURATIONS = ("30m", "1h", "1h30m", "2h", "3h", "4h", "6h", "8h")
@@ -132,20 +132,7 @@ def _agenda_lines(meeting: Meeting, issues: Mapping[int, Issue], lang: Lang) -> 
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class CardData:
-    """What ``/meeting show`` needs besides the meeting itself."""
-
-    series: MeetingSeries | None
-    issues: Mapping[int, Issue]  # the issues on the agenda, by id
-    latest: Mapping[int, IssueNote]  # their newest notes
-    notes: Sequence[IssueNote]  # status notes written for this meeting
-    note_issues: Mapping[int, Issue]
-    suggestions: Sequence[Issue]
-    suggestion_total: int
-
-
-def card(meeting: Meeting, data: CardData, lang: Lang, tz: ZoneInfo) -> tuple[str, Blocks]:
+def card(meeting: Meeting, data: Details, lang: Lang, tz: ZoneInfo) -> tuple[str, Blocks]:
     """The whole meeting: facts, agenda, attendance, the status of its issues, suggestions."""
     title = f"{meeting.ref} · {meeting.title}"
     blocks: Blocks = [header(title), *_facts(meeting, data.series, lang, tz)]

@@ -23,7 +23,7 @@ COORD = Actor("UCOORD", "nb", is_coordinator=True)
 def log(rt: Runtime, actor: Actor = KARI, **fields: object) -> Decision:
     data = DecisionInput(**{"title": "Felles rutine", **fields})  # type: ignore[arg-type]
     with rt.db.session() as session:
-        return decisions.log(session, rt.org, actor, data, rt.clock.now())
+        return decisions.log(session, org=rt.org, actor=actor, data=data, now=rt.clock.now())
 
 
 def count(rt: Runtime) -> int:
@@ -94,10 +94,12 @@ def test_supersede_chain_is_visible_from_both_ends(runtime: Runtime) -> None:
 def test_revoke_by_author_or_coordinator_only(runtime: Runtime, clock: ManualClock) -> None:
     log(runtime)
     with runtime.db.session() as session, pytest.raises(UserError) as caught:
-        decisions.revoke(session, OLA, 1, "feil", clock.now())
+        decisions.revoke(session, actor=OLA, number=1, reason="feil", now=clock.now())
     assert caught.value.key == "decision.revoke_not_allowed"
     with runtime.db.session() as session:
-        decisions.revoke(session, COORD, 1, "Erstattet av ny instruks", clock.now())
+        decisions.revoke(
+            session, actor=COORD, number=1, reason="Erstattet av ny instruks", now=clock.now()
+        )
     with runtime.db.session() as session:
         d = decisions.get(session, 1)
         assert (d.status, d.revoked_by, d.revoked_reason) == (
@@ -108,7 +110,7 @@ def test_revoke_by_author_or_coordinator_only(runtime: Runtime, clock: ManualClo
         trail = common.audit_trail(session, "decision", d.id)
         assert [e.action for e in trail] == ["logged", "revoked"]
     with runtime.db.session() as session, pytest.raises(UserError) as caught:
-        decisions.revoke(session, KARI, 1, "igjen", clock.now())
+        decisions.revoke(session, actor=KARI, number=1, reason="igjen", now=clock.now())
     assert caught.value.key == "decision.already_revoked"
     with pytest.raises(UserError) as caught:
         log(runtime, supersedes=1)

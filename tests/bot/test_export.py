@@ -113,36 +113,42 @@ def fill(rt: Runtime) -> None:
     with rt.db.session() as session:
         for n, text in enumerate(HOSTILE):
             decisions.log(
-                session, rt.org, KARI,
-                DecisionInput(
+                session, org=rt.org, actor=KARI,
+                data=DecisionInput(
                     title=text.replace("\n", " "), details=text, departments=["RMA", "PU"],
                     decided_by=HOSTILE[(n + 1) % len(HOSTILE)].replace("\n", " "),
                     basis=HOSTILE[(n + 2) % len(HOSTILE)], tags=["retur", "dublin"],
                 ),
-                now,
+                now=now,
             )  # fmt: skip
         issue = issues.register(
-            session, rt.org, KARI,
-            IssueInput(title="-1 sak", description=HOSTILE[0], departments=["RMA", "OPA"],
-                       due=date(2026, 12, 24)),
-            now,
+            session, org=rt.org, actor=KARI,
+            data=IssueInput(title="-1 sak", description=HOSTILE[0], departments=["RMA", "OPA"],
+                            due=date(2026, 12, 24)),
+            now=now,
         )  # fmt: skip
         for text in HOSTILE:
-            issues.add_note(session, KARI, issue.number, text, now)
-        issues.acknowledge(session, rt.org, COORD, issue.number, "RMA", now)
+            issues.add_note(session, actor=KARI, number=issue.number, text=text, now=now)
+        issues.acknowledge(
+            session, org=rt.org, actor=COORD, number=issue.number, code="RMA", now=now
+        )
         start = datetime(2026, 12, 8, 10, 0, tzinfo=rt.org.timezone)
         done = meetings.schedule(
-            session, rt.org, COORD,
-            MeetingInput(series="quarterly", start=start, place=HOSTILE[6].replace("\n", " "),
-                         title=HOSTILE[3], duration=timedelta(hours=2)),
-            now,
+            session, org=rt.org, actor=COORD,
+            data=MeetingInput(series="quarterly", start=start,
+                              place=HOSTILE[6].replace("\n", " "), title=HOSTILE[3],
+                              duration=timedelta(hours=2)),
+            now=now,
         )  # fmt: skip
         for text in HOSTILE:
             meetings.add_agenda(
-                session, rt.org, KARI, done.meeting.number, text, now, department="OPA",
-                issue=issue.number,
+                session, org=rt.org, actor=KARI, number=done.meeting.number, text=text, now=now,
+                department="OPA", issue=issue.number,
             )  # fmt: skip
-        meetings.answer_attendance(session, rt.org, COORD, done.meeting.number, "OPA", "skip", now)
+        meetings.answer_attendance(
+            session, org=rt.org, actor=COORD, number=done.meeting.number, code="OPA",
+            answer="skip", now=now,
+        )  # fmt: skip
 
 
 def exported(rt: Runtime, kind: str, fmt: str) -> tuple[list[dict[str, Any]], str]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import bindings, digest, settings
+from bot.context import Actor
 from storage import migrate
 from storage.db import Database
 from tests.support.fakeslack import FakeSlack
@@ -21,8 +22,9 @@ def test_the_clock_process_sends_a_queued_digest_with_its_blocks(tmp_path: Path)
     migrate.upgrade(database.engine)
     org = settings.load({}, need_slack=False).org
     with database.session() as session:
-        bindings.bind(session, "UCOORD", "digest", "CDIG")
-        digest.post_now(session, org, "UCOORD", datetime.now(UTC))
+        bindings.bind(session, user_id="UCOORD", target="digest", channel_id="CDIG")
+        coordinator = Actor("UCOORD", "nb", is_coordinator=True)
+        digest.post_now(session, org=org, actor=coordinator, now=datetime.now(UTC))
     database.dispose()
     with FakeSlack() as slack:
         env = environment(slack.url, url, token="xoxb-clock-token")
