@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
+from bot.text.i18n import t
 
 # Slack calls made while a request waits (opening a form, an ephemeral answer) give up after
 # 3 s: a trigger_id is void by then, and a slow Slack must not hold a request thread for long.
@@ -77,6 +78,10 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
         # the first middleware after the signature check: the error handler needs the runtime
         # too when a later one fails (authorization's auth.test timing out)
         before_authorize=with_runtime,
+        # Bolt's own answer when Slack fails its auth.test before the first listener runs
+        # ("your installation … is no longer available", in English): a passing fault, said
+        # as every other one is (it is asked again on the next request)
+        user_facing_authorize_error_message=t(rt.org.language, "common.internal_error"),
     )
     app.request_scopes.append(home.refresh_after(tab))
     handlers.register(app)

@@ -104,3 +104,23 @@ def test_a_connection_that_died_while_idle_is_replaced_not_used(
                 session.scalar(select(1))
             with through.session() as session:
                 assert session.scalar(select(1)) == 1
+
+
+def test_slack_out_of_reach_before_the_first_command_is_a_sentence_not_an_error(
+    db: Database, clock: ManualClock, slack: FakeSlack
+) -> None:
+    """Bolt asks auth.test before the first listener runs; when Slack fails it, the user gets
+    the sentence of any passing fault in the org's language (not Bolt's English "reinstall this
+    app"), and nothing is written."""
+    slack.fail_next("auth.test", status=500)
+    with running_bot(db, clock, slack) as bot:
+        reply = bot.command("/decision", "Ingen Slack dept:RMA")
+        assert reply.status == 200
+        assert reply.text == (
+            "Noe gikk galt hos returbot, og ingenting ble lagret. Prøv igjen om litt; "
+            "feilen er logget."
+        )
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Decision)) == 0
+        # Slack is asked again on the next request, which goes through
+        assert "D-1" in bot.command("/decision", "Slack er tilbake dept:RMA").text
