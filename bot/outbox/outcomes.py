@@ -43,15 +43,7 @@ class Recorder:
         if row is None:
             return "skipped"
         if outcome.result == "sent":
-            if row.status == store.SENT:
-                log.warning("outbox #%d was already marked sent by %s", row.id, row.claimed_by)
-                return "skipped"
-            # a row cancelled while it was on its way still went out: record what happened
-            row.status, row.sent_at = store.SENT, now
-            row.result_ts, row.result_channel = outcome.ts, outcome.channel
-            row.claimed_by = row.claimed_until = None
-            self._run_hooks(session, row)
-            return "sent"
+            return self._sent(session, row, outcome, now)
         if row.status != store.PENDING:
             return "skipped"
         row.attempts += 1
@@ -61,33 +53,44 @@ class Recorder:
         if outcome.unsure and row.method in (POST, UPLOAD) and row.unsure_since is None:
             row.unsure_since = now
         row.claimed_by = row.claimed_until = None
-        if outcome.result == "rate_limited":
-            row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
-            log.info("outbox #%d rate limited; retry in %.0f s", row.id, outcome.retry_after)
-            return "retried"
-        if outcome.result == "transient" and row.attempts < self.max_attempts:
-            delay = min(BACKOFF_CAP, 2.0 ** (row.attempts - 1)) * random.uniform(0.75, 1.0)
+        delay = self._retry_in(row, outcome)
+        if delay is not None:
             row.next_attempt_at = now + timedelta(seconds=delay)
-            log.info(
-                "outbox #%d: %s (attempt %d); retry in %.1f s",
-                row.id,
-                row.last_error,
-                row.attempts,
-                delay,
-            )
             return "retried"
         row.status = store.FAILED
         log.info(
             "outbox #%d (%s) to %s failed for good: %s",
-            row.id,
-            row.kind,
-            claimed.target,
-            row.last_error,
-        )
+            row.id, row.kind, claimed.target, row.last_error,
+        )  # fmt: skip
         failed = Failed(row=row, target=claimed.target, payload=claimed.payload)
         gave_up = outcome.result == "transient"
         self.alerts.failed(session, failed, fault=outcome.fault, gave_up=gave_up, now=now)
         return "failed"
+
+    def _sent(self, session: Session, row: OutboxMessage, outcome: Outcome, now: datetime) -> str:
+        if row.status == store.SENT:
+            log.warning("outbox #%d was already marked sent by %s", row.id, row.claimed_by)
+            return "skipped"
+        # a row cancelled while it was on its way still went out: record what happened
+        row.status, row.sent_at = store.SENT, now
+        row.result_ts, row.result_channel = outcome.ts, outcome.channel
+        row.claimed_by = row.claimed_until = None
+        self._run_hooks(session, row)
+        return "sent"
+
+    def _retry_in(self, row: OutboxMessage, outcome: Outcome) -> float | None:
+        """Seconds until the next attempt; None when there is to be none (failed for good)."""
+        if outcome.result == "rate_limited":
+            log.info("outbox #%d rate limited; retry in %.0f s", row.id, outcome.retry_after)
+            return outcome.retry_after
+        if outcome.result != "transient" or row.attempts >= self.max_attempts:
+            return None
+        delay = min(BACKOFF_CAP, 2.0 ** (row.attempts - 1)) * random.uniform(0.75, 1.0)
+        log.info(
+            "outbox #%d: %s (attempt %d); retry in %.1f s",
+            row.id, row.last_error, row.attempts, delay,
+        )  # fmt: skip
+        return delay
 
     def _unbuildable(
         self, session: Session, row: OutboxMessage, claimed: Claimed, why: str, now: datetime
