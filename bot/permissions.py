@@ -113,3 +113,10 @@ def require_department_member(actor: Actor, code: str, *, key: str, **params: ob
     if actor.belonging is not None and actor.belonging.belongs_to(code):
         return
     raise UserError(key, code=code, **params)
+
+
+def require_author_or_coordinator(actor: Actor, author: str, *, ref: str) -> None:
+    """Screening a record from public access (SPEC §10): its author or a coordinator."""
+    if actor.user_id == author or actor.is_coordinator:
+        return
+    raise UserError("screening.not_allowed", ref=ref, author=author)

@@ -59,7 +59,21 @@ class SourceMessage:
     source_permalink: Mapped[str | None] = mapped_column(String(500))
 
 
-class Decision(Numbered, SourceMessage, Base):
+SCREENING = 100  # the legal basis of a screening, "Offl. § 14"
+
+
+class Screened:
+    """A record screened from public access (SPEC §10): the legal basis, and which words.
+
+    ``screening`` is the basis (None: not screened); ``screened_title`` is the title with the
+    screened words in ``**double stars**`` (None: the whole title is screened).
+    """
+
+    screening: Mapped[str | None] = mapped_column(String(SCREENING))
+    screened_title: Mapped[str | None] = mapped_column(String(300))
+
+
+class Decision(Numbered, SourceMessage, Screened, Base):
     __tablename__ = "decisions"
     PREFIX = "D"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +123,7 @@ class DecisionTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
-class Issue(Numbered, SourceMessage, Base):
+class Issue(Numbered, SourceMessage, Screened, Base):
     __tablename__ = "issues"
     PREFIX = "I"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,7 +200,7 @@ class Recurrence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Meeting(Numbered, Base):
+class Meeting(Numbered, Screened, Base):
     __tablename__ = "meetings"
     PREFIX = "M"
     id: Mapped[int] = mapped_column(primary_key=True)
