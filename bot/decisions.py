@@ -63,10 +63,61 @@ def normalise_tags(tags: Sequence[str]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A decision to log, every field checked and every link found."""
+
+    title: str
+    details: str
+    decided_by: str
+    basis: str
+    departments: list[str]
+    tags: list[str]
+    decided_on: date
+    meeting_id: int | None
+    issue_id: int | None
+
+
 def log(
     session: Session, *, org: OrgConfig, actor: Actor, data: DecisionInput, now: datetime
 ) -> Decision:
     """Validate and log a decision as D-n, superseding another if asked; nothing on error."""
+    checked = _checked(session, org, data, now)
+    older = _to_supersede(session, actor, data.supersedes)
+    decision = Decision(
+        number=common.next_number(session, "D"),
+        title=checked.title,
+        details=checked.details,
+        decided_by=checked.decided_by,
+        basis=checked.basis,
+        decided_on=checked.decided_on,
+        author=actor.user_id,
+        status="active",
+        meeting_id=checked.meeting_id,
+        issue_id=checked.issue_id,
+        created_at=now,
+        departments=[DecisionDepartment(department=c) for c in checked.departments],
+        tags=[DecisionTag(tag=t) for t in checked.tags],
+    )
+    _link_source(decision, data.source)
+    session.add(decision)
+    session.flush()
+    if older is not None:
+        _supersede(session, actor, older, decision, now)
+    audit.change(
+        session, actor, decision, "logged",
+        {"title": checked.title, "departments": checked.departments,
+         "supersedes": older and older.ref},
+        now,
+    )  # fmt: skip
+    search.index_decision(
+        session, decision.id, checked.title, checked.details, " ".join(checked.tags)
+    )
+    return decision
+
+
+def _checked(session: Session, org: OrgConfig, data: DecisionInput, now: datetime) -> _Checked:
+    """Every field of ``data`` checked, in the order a user is told of the first that is wrong."""
     title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
     details = guard.check_text(data.details, "details")
     decided_by = guard.check_text(data.decided_by, "by", limit=guard.TITLE_LIMIT)
@@ -79,62 +130,55 @@ def log(
     decided_on = data.decided_on or today
     if decided_on > today:
         raise UserError("decision.future_date")
-    meeting_id = _meeting_id(session, data.meeting)
-    issue_id = _issue_id(session, data.issue)
-    older = None
-    if data.supersedes is not None:
-        older = store.by_number(session, data.supersedes)
-        if older is None:
-            raise UserError("decision.not_found", ref=Decision.ref_of(data.supersedes))
-        permissions.require_decision_author(actor, older, ref=older.ref, action="supersede")
-        if older.status == "revoked":
-            raise UserError("decision.supersede_revoked", ref=older.ref)
-        if older.superseded_by is not None:
-            raise UserError(
-                "decision.already_superseded", ref=older.ref, by=older.superseded_by.ref
-            )
-    decision = Decision(
-        number=common.next_number(session, "D"),
+    return _Checked(
         title=title,
         details=details,
         decided_by=decided_by,
         basis=basis,
+        departments=codes,
+        tags=tags,
         decided_on=decided_on,
-        author=actor.user_id,
-        status="active",
-        meeting_id=meeting_id,
-        issue_id=issue_id,
-        created_at=now,
-        departments=[DecisionDepartment(department=c) for c in codes],
-        tags=[DecisionTag(tag=t) for t in tags],
+        meeting_id=_meeting_id(session, data.meeting),
+        issue_id=_issue_id(session, data.issue),
     )
-    if data.source is not None:
-        decision.source_channel = data.source.channel
-        decision.source_ts = data.source.ts
-        decision.source_permalink = data.source.permalink
-    session.add(decision)
-    session.flush()
-    if older is not None:
-        decision.supersedes = older
-        older.status = "superseded"
-        audit.change(
-            session,
-            actor,
-            older,
-            "superseded",
-            {"status": ["active", "superseded"], "superseded_by": decision.ref},
-            now,
-        )
+
+
+def _to_supersede(session: Session, actor: Actor, number: int | None) -> Decision | None:
+    """The decision D-``number`` the new one is to supersede, if ``actor`` may and it can be."""
+    if number is None:
+        return None
+    older = store.by_number(session, number)
+    if older is None:
+        raise UserError("decision.not_found", ref=Decision.ref_of(number))
+    permissions.require_decision_author(actor, older, ref=older.ref, action="supersede")
+    if older.status == "revoked":
+        raise UserError("decision.supersede_revoked", ref=older.ref)
+    if older.superseded_by is not None:
+        raise UserError("decision.already_superseded", ref=older.ref, by=older.superseded_by.ref)
+    return older
+
+
+def _supersede(
+    session: Session, actor: Actor, older: Decision, decision: Decision, now: datetime
+) -> None:
+    decision.supersedes = older
+    older.status = "superseded"
     audit.change(
         session,
         actor,
-        decision,
-        "logged",
-        {"title": title, "departments": codes, "supersedes": older and older.ref},
+        older,
+        "superseded",
+        {"status": ["active", "superseded"], "superseded_by": decision.ref},
         now,
     )
-    search.index_decision(session, decision.id, title, details, " ".join(tags))
-    return decision
+
+
+def _link_source(decision: Decision, source: SourceLink | None) -> None:
+    """The Slack message the decision was logged from, if it was."""
+    if source is not None:
+        decision.source_channel = source.channel
+        decision.source_ts = source.ts
+        decision.source_permalink = source.permalink
 
 
 def _meeting_id(session: Session, number: int | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +14,10 @@ from bot import status as bot_status
 from bot.automation import meeting_reminders
 from bot.errors import UserError
 from bot.text.dates import format_datetime
-from bot.text.i18n import LANGUAGES, t
-from handlers.common import Answer, CommandSpec, Request, run_command, runtime_of
+from bot.text.i18n import LANGUAGES, Lang, t
+from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
+from handlers.slash import CommandSpec, Request, run_command
 from handlers.views.blocks import section, sections
 
 
@@ -75,7 +77,23 @@ def status(req: Request) -> Answer:
         return format_datetime(moment, lang, tz) if moment else "—"
 
     db_key = "admin.status_db" if state.schema_current else "admin.status_db_old"
-    lines = [t(lang, db_key, dialect=state.dialect, schema=state.schema or "—")]
+    lines = [
+        t(lang, db_key, dialect=state.dialect, schema=state.schema or "—"),
+        *_clock_lines(req, state, when),
+        *_outbox_lines(req, state, when),
+        *_failure_lines(lang, state, when),
+    ]
+    text = f"*{t(lang, 'admin.status_title')}*\n" + "\n".join(lines)
+    return Answer(text, sections(text))
+
+
+Said = Callable[[datetime | None], str]  # a moment as the user reads it, "—" for none
+
+
+def _clock_lines(req: Request, state: bot_status.Status, when: Said) -> list[str]:
+    """Whether the scheduler runs, and when the digest went out and goes out next."""
+    lang = req.lang
+    lines = []
     if state.scheduler_seen:
         lines.append(t(lang, "admin.status_scheduler", when=when(state.scheduler_seen)))
     else:
@@ -86,11 +104,15 @@ def status(req: Request) -> Answer:
         lines.append(t(lang, "admin.status_no_digest"))
     upcoming_digest = digest.next_slot(req.session, req.rt.org, req.rt.clock.now())
     lines.append(t(lang, "admin.status_next_digest", when=when(upcoming_digest)))
+    return lines
+
+
+def _outbox_lines(req: Request, state: bot_status.Status, when: Said) -> list[str]:
+    """What waits in the outbox, what is due next, the next reminder, the last message sent."""
+    lang = req.lang
     count = sum(state.pending.values())
     detail = ", ".join(f"{kind} {n}" for kind, n in sorted(state.pending.items()))
-    lines.append(
-        t(lang, "admin.status_pending", count=count, detail=f" ({detail})" if detail else "")
-    )
+    lines = [t(lang, "admin.status_pending", count=count, detail=f" ({detail})" if detail else "")]
     if state.next_due:
         lines.append(t(lang, "admin.status_next", when=when(state.next_due)))
     upcoming = meeting_reminders.next_moment(req.session, req.rt.org, req.rt.clock.now())
@@ -99,26 +121,29 @@ def status(req: Request) -> Answer:
         lines.append(t(lang, "admin.status_next_reminder", ref=meeting.ref, when=when(at)))
     if state.last_sent:
         lines.append(t(lang, "admin.status_last_sent", when=when(state.last_sent)))
-    if state.failures:
-        lines.append(t(lang, "admin.status_failures"))
-        for failure in state.failures:
-            target = (
-                f"<#{failure.target}>" if failure.target.startswith("C") else f"<@{failure.target}>"
+    return lines
+
+
+def _failure_lines(lang: Lang, state: bot_status.Status, when: Said) -> list[str]:
+    """The messages that failed for good lately, or that none did."""
+    if not state.failures:
+        return [t(lang, "admin.status_no_failures")]
+    lines = [t(lang, "admin.status_failures")]
+    for failure in state.failures:
+        target = (
+            f"<#{failure.target}>" if failure.target.startswith("C") else f"<@{failure.target}>"
+        )
+        lines.append(
+            t(
+                lang,
+                "admin.status_failure",
+                when=when(failure.at),
+                kind=failure.kind,
+                target=target,
+                error=failure.error,
             )
-            lines.append(
-                t(
-                    lang,
-                    "admin.status_failure",
-                    when=when(failure.at),
-                    kind=failure.kind,
-                    target=target,
-                    error=failure.error,
-                )
-            )
-    else:
-        lines.append(t(lang, "admin.status_no_failures"))
-    text = f"*{t(lang, 'admin.status_title')}*\n" + "\n".join(lines)
-    return Answer(text, sections(text))
+        )
+    return lines
 
 
 def calendar_feed(req: Request) -> Answer:

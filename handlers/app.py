@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
+from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.text.i18n import t
+
+if TYPE_CHECKING:
+    from handlers.home import HomeTab
 
 # Slack calls made while a request waits (opening a form, an ephemeral answer) give up after
 # 3 s: a trigger_id is void by then, and a slow Slack must not hold a request thread for long.
@@ -51,12 +55,28 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
     """
     import handlers
     from handlers import home
-    from handlers.common import RUNTIME
 
     tab = home.HomeTab(rt, client)
     rt.home = tab.refresher
     rt.members = tab.membership  # department membership for the permission rules too
     home.track_changes(rt.db.factory)
+    app = _bolt_app(rt, client, verify_requests=verify_requests, first=_context_of(rt, tab))
+    app.request_scopes.append(home.refresh_after(tab))
+    handlers.register(app)
+    # Bolt logs the whole body of a request it refuses at INFO (user text, the verification
+    # token); returbot.web_server refuses those first, and this keeps a request Bolt alone
+    # refuses (one whose timestamp ages past the window in between) out of the log as well
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+    return app
+
+
+Middleware = Callable[[BoltContext, Callable[[], None]], None]
+
+
+def _context_of(rt: Runtime, tab: HomeTab) -> Middleware:
+    """The middleware that puts the runtime and the Home tab in every request's context."""
+    from handlers import home
+    from handlers.common import RUNTIME
 
     def with_runtime(context: BoltContext, next_: Callable[[], None]) -> None:
         """Every request's listeners (and the error handler) find the runtime in the context."""
@@ -64,7 +84,14 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
         context[home.TAB] = tab
         next_()
 
-    app = ReturbotApp(
+    return with_runtime
+
+
+def _bolt_app(
+    rt: Runtime, client: WebClient, *, verify_requests: bool, first: Middleware
+) -> ReturbotApp:
+    """Bolt's app as every process runs it, ``first`` its first middleware."""
+    return ReturbotApp(
         client=client,
         # Socket Mode has no secret: Bolt skips the check for its requests, and an HTTP request
         # reaching this app without one fails in the check (there is no stand-in secret)
@@ -77,16 +104,9 @@ def create_app(rt: Runtime, client: WebClient, *, verify_requests: bool = True) 
         logger=logging.getLogger("returbot.bolt"),
         # the first middleware after the signature check: the error handler needs the runtime
         # too when a later one fails (authorization's auth.test timing out)
-        before_authorize=with_runtime,
+        before_authorize=first,
         # Bolt's own answer when Slack fails its auth.test before the first listener runs
         # ("your installation … is no longer available", in English): a passing fault, said
         # as every other one is (it is asked again on the next request)
         user_facing_authorize_error_message=t(rt.org.language, "common.internal_error"),
     )
-    app.request_scopes.append(home.refresh_after(tab))
-    handlers.register(app)
-    # Bolt logs the whole body of a request it refuses at INFO (user text, the verification
-    # token); returbot.web_server refuses those first, and this keeps a request Bolt alone
-    # refuses (one whose timestamp ages past the window in between) out of the log as well
-    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
-    return app

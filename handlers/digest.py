@@ -13,8 +13,9 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.dates import EN_DAYS, NB_DAYS
 from bot.text.i18n import Lang, t
-from handlers.common import Answer, CommandSpec, Request, run_command, runtime_of
+from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
+from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import digest as views
 from handlers.views.blocks import MESSAGE_BLOCKS, context
 from storage.models import OutboxMessage

@@ -27,9 +27,11 @@ from bot import bindings
 from bot import home as domain
 from bot.context import Actor
 from bot.runtime import Runtime
-from handlers import decisions, issues, meetings
 from handlers.common import Answer, runtime_of
+from handlers.decisions import forms as decision_forms
 from handlers.ids import Action, IssueAction, MeetingAction
+from handlers.issues import forms as issue_forms
+from handlers.meetings import forms as meeting_forms
 from handlers.slack_transport import retry_after
 from handlers.views import home as views
 from storage.models import Issue
@@ -256,17 +258,17 @@ def home_opened(event: dict[str, Any], context: BoltContext) -> None:
 
 def open_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    _open(runtime_of(context), decisions.open_modal, body, client)
+    _open(runtime_of(context), decision_forms.open_modal, body, client)
 
 
 def open_issue(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    _open(runtime_of(context), issues.open_modal, body, client)
+    _open(runtime_of(context), issue_forms.open_modal, body, client)
 
 
 def open_meeting(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    _open(runtime_of(context), meetings.open_modal, body, client)
+    _open(runtime_of(context), meeting_forms.open_modal, body, client)
 
 
 def register(app: App) -> None:

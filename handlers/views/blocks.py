@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.orgconfig import OrgConfig
 from bot.text import guard
 from bot.text.i18n import t
 from handlers.ids import Action
@@ -104,6 +106,51 @@ def form_input(
     if hint:
         out["hint"] = {"type": "plain_text", "text": hint}
     return out
+
+
+def text_input(
+    max_length: int, *, initial: str = "", multiline: bool = False, placeholder: str = ""
+) -> Block:
+    """A plain-text element for ``form_input``, pre-filled with ``initial`` cut to fit."""
+    element: Block = {"type": "plain_text_input", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return element
+
+
+def option(text: str, value: str) -> Block:
+    """One choice of a select menu (Slack shows 75 characters of its text)."""
+    return {"text": {"type": "plain_text", "text": clip(text, 75)}, "value": value}
+
+
+def department_options(org: OrgConfig) -> list[Block]:
+    """The organisation's departments as a select menu's choices (Slack takes 100)."""
+    return [option(f"{d.code} – {d.name}", d.code) for d in org.departments][:100]
+
+
+def modal_view(
+    callback_id: str,
+    lang: str,
+    *,
+    title: str,
+    submit: str,
+    metadata: dict[str, Any],
+    blocks: list[Block],
+) -> Block:
+    """A modal with a submit and a cancel button; ``metadata`` rides along as JSON."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": clip(title, 24)},
+        "submit": {"type": "plain_text", "text": clip(submit, 24)},
+        "close": {"type": "plain_text", "text": clip(t(lang, "common.cancel"), 24)},
+        "private_metadata": json.dumps(metadata)[:3000],
+        "blocks": blocks,
+    }
 
 
 def actions(elements: Sequence[Block], block_id: str | None = None) -> Block:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -15,12 +14,15 @@ from handlers.ids import Block, Callback
 from handlers.views.blocks import (
     clip,
     context,
+    department_options,
     fields,
     form_input,
     header,
+    modal_view,
     quote,
     section,
     sections,
+    text_input,
     user,
 )
 from storage.models import Decision
@@ -118,21 +120,6 @@ def listing(
     return "\n".join(lines), blocks
 
 
-def _text_input(
-    initial: str, max_length: int, *, multiline: bool = False, placeholder: str = ""
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = {"type": "plain_text", "text": placeholder}
-    return element
-
-
 def modal(
     org: OrgConfig,
     lang: Lang,
@@ -143,60 +130,57 @@ def modal(
     details: str = "",
 ) -> View:
     """The "Log decision" modal; ``metadata`` (channel, source message) rides along."""
-    options = [
-        {"text": {"type": "plain_text", "text": clip(f"{d.code} – {d.name}", 75)}, "value": d.code}
-        for d in org.departments
-    ]
     # a shortcut's message may hold an identity number: it is not copied into the form
     mask = t(lang, "safety.redacted")
     title, details = (guard.redact_identity_numbers(v, mask) for v in (title, details))
-    blocks = [
+    return modal_view(
+        Callback.DECISION_MODAL,
+        lang,
+        title=t(lang, "decision.m_heading"),
+        submit=t(lang, "common.save"),
+        metadata=metadata,
+        blocks=[*_decision_inputs(org, lang, today, title, details), *_link_inputs(lang)],
+    )
+
+
+def _decision_inputs(
+    org: OrgConfig, lang: Lang, today: date, title: str, details: str
+) -> list[dict[str, Any]]:
+    """What was decided, by whom, on what basis, and when."""
+    return [
         form_input(
-            Block.TITLE, t(lang, "decision.m_title"), _text_input(title, 200), optional=False
-        ),
-        form_input(
-            Block.DETAILS, t(lang, "decision.m_details"), _text_input(details, 3000, multiline=True)
-        ),
-        form_input(
-            Block.DEPARTMENTS,
-            t(lang, "decision.m_departments"),
-            {"type": "multi_static_select", "options": options[:100]},
-        ),
-        form_input(
-            Block.DECIDED_BY,
-            t(lang, "decision.m_decided_by"),
-            _text_input("", 200, placeholder=t(lang, "decision.m_decided_by_ph")),
-        ),
-        form_input(Block.BASIS, t(lang, "decision.m_basis"), _text_input("", 3000, multiline=True)),
-        form_input(
-            Block.DATE,
-            t(lang, "decision.m_date"),
-            {"type": "datepicker", "initial_date": today.isoformat()},
+            Block.TITLE, t(lang, "decision.m_title"), text_input(200, initial=title),
             optional=False,
         ),
         form_input(
-            Block.TAGS,
-            t(lang, "decision.m_tags"),
-            _text_input("", 300, placeholder="retur, dublin"),
+            Block.DETAILS, t(lang, "decision.m_details"),
+            text_input(3000, initial=details, multiline=True),
         ),
         form_input(
-            Block.SUPERSEDES,
-            t(lang, "decision.m_supersedes"),
-            _text_input("", 20, placeholder="D-12"),
+            Block.DEPARTMENTS, t(lang, "decision.m_departments"),
+            {"type": "multi_static_select", "options": department_options(org)},
         ),
         form_input(
-            Block.MEETING, t(lang, "decision.m_meeting"), _text_input("", 20, placeholder="M-3")
+            Block.DECIDED_BY, t(lang, "decision.m_decided_by"),
+            text_input(200, placeholder=t(lang, "decision.m_decided_by_ph")),
+        ),
+        form_input(Block.BASIS, t(lang, "decision.m_basis"), text_input(3000, multiline=True)),
+        form_input(
+            Block.DATE, t(lang, "decision.m_date"),
+            {"type": "datepicker", "initial_date": today.isoformat()}, optional=False,
+        ),
+    ]  # fmt: skip
+
+
+def _link_inputs(lang: Lang) -> list[dict[str, Any]]:
+    """Its tags, and the decision, meeting and issue it is linked to."""
+    return [
+        form_input(
+            Block.TAGS, t(lang, "decision.m_tags"), text_input(300, placeholder="retur, dublin")
         ),
         form_input(
-            Block.ISSUE, t(lang, "decision.m_issue"), _text_input("", 20, placeholder="I-7")
+            Block.SUPERSEDES, t(lang, "decision.m_supersedes"), text_input(20, placeholder="D-12")
         ),
+        form_input(Block.MEETING, t(lang, "decision.m_meeting"), text_input(20, placeholder="M-3")),
+        form_input(Block.ISSUE, t(lang, "decision.m_issue"), text_input(20, placeholder="I-7")),
     ]
-    return {
-        "type": "modal",
-        "callback_id": Callback.DECISION_MODAL,
-        "title": {"type": "plain_text", "text": clip(t(lang, "decision.m_heading"), 24)},
-        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
-        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
-        "private_metadata": json.dumps(metadata)[:3000],
-        "blocks": blocks,
-    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -18,12 +17,16 @@ from handlers.views.blocks import (
     button,
     clip,
     context,
+    department_options,
     fields,
     form_input,
     header,
+    modal_view,
+    option,
     quote,
     section,
     sections,
+    text_input,
     user,
 )
 from storage.models import Decision, Issue
@@ -156,75 +159,47 @@ def modal(
     org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], title: str = "", description: str = ""
 ) -> dict[str, Any]:
     """The "Register issue" modal."""
-    options = [
-        {"text": {"type": "plain_text", "text": clip(f"{d.code} – {d.name}", 75)}, "value": d.code}
-        for d in org.departments
-    ]
-    priorities = [
-        {"text": {"type": "plain_text", "text": t(lang, f"issue.prio_{p}")}, "value": p}
-        for p in ("low", "normal", "high")
-    ]
+    priorities = [option(t(lang, f"issue.prio_{p}"), p) for p in ("low", "normal", "high")]
     # a shortcut's message may hold an identity number: it is not copied into the form
     mask = t(lang, "safety.redacted")
     title, description = (guard.redact_identity_numbers(v, mask) for v in (title, description))
-    title_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 200}
-    if title:
-        title_input["initial_value"] = title[:200]
-    description_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": True,
-        "max_length": 3000,
-    }
-    if description:
-        description_input["initial_value"] = description[:3000]
     blocks = [
-        form_input(IssueBlock.TITLE, t(lang, "issue.m_title"), title_input, optional=False),
-        form_input(IssueBlock.DESCRIPTION, t(lang, "issue.m_description"), description_input),
         form_input(
-            IssueBlock.DEPARTMENTS,
-            t(lang, "issue.m_departments"),
-            {"type": "multi_static_select", "options": options[:100]},
+            IssueBlock.TITLE, t(lang, "issue.m_title"), text_input(200, initial=title),
             optional=False,
+        ),
+        form_input(
+            IssueBlock.DESCRIPTION, t(lang, "issue.m_description"),
+            text_input(3000, initial=description, multiline=True),
+        ),
+        form_input(
+            IssueBlock.DEPARTMENTS, t(lang, "issue.m_departments"),
+            {"type": "multi_static_select", "options": department_options(org)}, optional=False,
         ),
         form_input(IssueBlock.OWNER, t(lang, "issue.m_owner"), {"type": "users_select"}),
         form_input(
-            IssueBlock.PRIORITY,
-            t(lang, "issue.m_priority"),
+            IssueBlock.PRIORITY, t(lang, "issue.m_priority"),
             {"type": "static_select", "options": priorities, "initial_option": priorities[1]},
             optional=False,
         ),
         form_input(IssueBlock.DUE, t(lang, "issue.m_due"), {"type": "datepicker"}),
-    ]
-    return {
-        "type": "modal",
-        "callback_id": IssueCallback.MODAL,
-        "title": {"type": "plain_text", "text": clip(t(lang, "issue.m_heading"), 24)},
-        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
-        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
-        "private_metadata": json.dumps(metadata)[:3000],
-        "blocks": blocks,
-    }
+    ]  # fmt: skip
+    return modal_view(
+        IssueCallback.MODAL, lang, title=t(lang, "issue.m_heading"),
+        submit=t(lang, "common.save"), metadata=metadata, blocks=blocks,
+    )  # fmt: skip
 
 
 def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[str, Any]:
     """A note on one issue (the notice's *Add note* button, status requests)."""
-    return {
-        "type": "modal",
-        "callback_id": IssueCallback.NOTE_MODAL,
-        "title": {"type": "plain_text", "text": clip(t(lang, "issue.m_note_heading"), 24)},
-        "submit": {"type": "plain_text", "text": t(lang, "common.save")},
-        "close": {"type": "plain_text", "text": t(lang, "common.cancel")},
-        "private_metadata": json.dumps({**metadata, "issue": issue.number})[:3000],
-        "blocks": [
-            section(f"*{issue.ref}* {quote(clip(issue.title, 200))}"),
-            form_input(
-                IssueBlock.NOTE,
-                t(lang, "issue.m_note"),
-                {"type": "plain_text_input", "multiline": True, "max_length": 3000},
-                optional=False,
-            ),
-        ],
-    }
+    note = form_input(
+        IssueBlock.NOTE, t(lang, "issue.m_note"), text_input(3000, multiline=True), optional=False
+    )
+    return modal_view(
+        IssueCallback.NOTE_MODAL, lang, title=t(lang, "issue.m_note_heading"),
+        submit=t(lang, "common.save"), metadata={**metadata, "issue": issue.number},
+        blocks=[section(f"*{issue.ref}* {quote(clip(issue.title, 200))}"), note],
+    )  # fmt: skip
 
 
 def assigned_dm(issue: Issue, lang: Lang, today: date) -> tuple[str, Blocks]:

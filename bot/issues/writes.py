@@ -1,9 +1,5 @@
-"""The issue register (SPEC §3, §4.2): departments informed, acknowledged and followed up.
-
-Messages are queued in the outbox in the caller's transaction; their text and blocks are
-composed when they are sent (renderers registered by the Slack side), so a notice always
-shows the issue as it is then.
-"""
+"""The changes to issues (SPEC §4.2): register, note, assign or take, close, reopen,
+acknowledge; each audited, and the people it concerns told (``bot.issues.notices``)."""
 
 from __future__ import annotations
 
@@ -13,17 +9,17 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import audit, bindings, departments, outbox, permissions
+from bot import audit, departments, permissions
 from bot.automation import followups
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
 from bot.errors import UserError
+from bot.issues.notices import refresh_notices, tell_departments, tell_owner, tell_owner_changed
+from bot.issues.reads import get
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from bot.text.i18n import t
 from storage import common
 from storage import decisions as decision_store
-from storage import issues as store
 from storage.models import Decision, Issue, IssueDepartment, IssueNote
 
 PRIORITIES = {
@@ -31,9 +27,6 @@ PRIORITIES = {
     "normal": "normal",
     "high": "high", "høy": "high", "hoy": "high", "hoey": "high",
 }  # fmt: skip
-NOTICE = "issue_notice"
-ASSIGNED = "issue_assigned"
-OWNER_CHANGED = "issue_owner_changed"  # to the reporter and the previous owner
 
 
 @dataclass(frozen=True)
@@ -53,38 +46,6 @@ def priority_of(value: str) -> str:
     if found is None:
         raise UserError("issue.bad_priority", value=value.strip()[:40])
     return found
-
-
-def get(session: Session, number: int) -> Issue:
-    issue = store.by_number(session, number)
-    if issue is None:
-        raise UserError("common.issue_not_found", ref=Issue.ref_of(number))
-    return issue
-
-
-STATUSES = ("open", "closed", "all")
-
-
-def listing(
-    session: Session,
-    *,
-    org: OrgConfig,
-    today: date,
-    department: str | None = None,
-    status: str = "open",
-    user: str | None = None,
-) -> tuple[list[Issue], int]:
-    """``/issue list``: the issues with ``status`` (open, closed, all), of one department or
-    reported by or owned by ``user`` if asked, most urgent first, and how many match in all."""
-    if status not in STATUSES:
-        raise UserError("issue.bad_status", value=status)
-    code = departments.resolve(org, [department], required=True)[0] if department else None
-    return store.listing(session, today=today, department=code, status=status, user=user)
-
-
-def decisions_for(session: Session, issue: Issue) -> list[Decision]:
-    """The decisions linked to ``issue``: the one that resolved it, and those logged on it."""
-    return store.decisions_for(session, issue)
 
 
 def register(
@@ -111,85 +72,22 @@ def register(
         last_activity_at=now,
         departments=[IssueDepartment(department=c) for c in codes],
     )
-    if data.source is not None:
-        issue.source_channel = data.source.channel
-        issue.source_ts = data.source.ts
-        issue.source_permalink = data.source.permalink
+    _link_source(issue, data.source)
     session.add(issue)
     session.flush()
     audit.change(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
-    bound = bindings.current(session, org)
-    for code in codes:
-        channel = bound.get(f"dept:{code}")
-        if channel:
-            _notice(session, issue, code=code, channel=channel, now=now)
-        else:
-            _unbound(session, org, issue, code, now)
+    tell_departments(session, org, issue, codes, now)
     if owner != actor.user_id:
-        _tell_owner(session, issue, now)
+        tell_owner(session, issue, now)
     return issue
 
 
-def _fallback(issue: Issue) -> str:
-    """What a queued message about ``issue`` says until it is composed (and in notifications)."""
-    return f"{issue.ref}: {guard.mrkdwn(issue.title)}"
-
-
-def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: datetime) -> None:
-    outbox.enqueue(
-        session,
-        kind=NOTICE,
-        text=_fallback(issue),
-        channel=channel,
-        due_at=now,
-        ref_kind="issue",
-        ref_id=issue.id,
-        extra={"department": code},
-    )
-
-
-def _unbound(session: Session, org: OrgConfig, issue: Issue, code: str, now: datetime) -> None:
-    for coordinator in org.coordinators:
-        outbox.enqueue(
-            session,
-            kind="alert",
-            text=t(org.language, "issue.unbound_department", code=code, ref=issue.ref),
-            user=coordinator,
-            due_at=now,
-            dedupe_key=f"unbound:dept:{code}:{coordinator}",
-            ref_kind="issue",
-            ref_id=issue.id,
-        )
-
-
-def _tell_owner(session: Session, issue: Issue, now: datetime) -> None:
-    outbox.enqueue(
-        session,
-        kind=ASSIGNED,
-        text=_fallback(issue),
-        user=issue.owner,
-        due_at=now,
-        ref_kind="issue",
-        ref_id=issue.id,
-    )
-
-
-def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
-    """Queue an in-place update of every notice already posted for the issue."""
-    for row in issue.departments:
-        if row.notice_channel and row.notice_ts:
-            outbox.enqueue(
-                session,
-                kind=NOTICE,
-                text=_fallback(issue),
-                channel=row.notice_channel,
-                method=outbox.UPDATE,
-                ts=row.notice_ts,
-                due_at=now,
-                ref_kind="issue",
-                ref_id=issue.id,
-                extra={"department": row.department},
-            )
+def _link_source(issue: Issue, source: SourceLink | None) -> None:
+    """The Slack message the issue was registered from, if it was."""
+    if source is not None:
+        issue.source_channel = source.channel
+        issue.source_ts = source.ts
+        issue.source_permalink = source.permalink
 
 
 def add_note(
@@ -231,20 +129,8 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
     issue.last_activity_at = now
     audit.change(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
     if owner != actor.user_id:
-        _tell_owner(session, issue, now)
-    # the reporter and the previous owner hear of it, unless they made the change themselves
-    for user in dict.fromkeys((issue.reporter, before)):
-        if user and user not in (actor.user_id, owner):
-            outbox.enqueue(
-                session,
-                kind=OWNER_CHANGED,
-                text=_fallback(issue),
-                user=user,
-                due_at=now,
-                ref_kind="issue",
-                ref_id=issue.id,
-                extra={"before": before, "owner": owner, "by": actor.user_id},
-            )
+        tell_owner(session, issue, now)
+    tell_owner_changed(session, issue, before=before, actor=actor, now=now)
     refresh_notices(session, issue, now)
     return issue
 
@@ -309,17 +195,3 @@ def acknowledge(
     audit.change(session, actor, issue, "acknowledged", {"department": wanted}, now)
     refresh_notices(session, issue, now)
     return issue, row
-
-
-def remember_notice(session: Session, row: object) -> None:
-    """Keep where a department's notice was posted, so it can be updated in place."""
-    from storage.models import OutboxMessage
-
-    assert isinstance(row, OutboxMessage)
-    code = row.payload.get("extra", {}).get("department")
-    if row.method != outbox.POST or row.ref_id is None or not code:
-        return
-    found = store.department_row(session, row.ref_id, code)
-    if found is not None:
-        found.notice_channel = row.result_channel or row.channel
-        found.notice_ts = row.result_ts
