@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, departments, permissions
+from bot import audit, departments, permissions, screening
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -44,6 +44,7 @@ class DecisionInput:
     issue: int | None = None
     supersedes: int | None = None
     source: SourceLink | None = field(default=None)
+    screening: str | None = None  # the legal basis to screen it with (SPEC §10), None: none
 
 
 def normalise_tags(tags: Sequence[str]) -> list[str]:
@@ -81,8 +82,10 @@ class _Checked:
 def log(
     session: Session, *, org: OrgConfig, actor: Actor, data: DecisionInput, now: datetime
 ) -> Decision:
-    """Validate and log a decision as D-n, superseding another if asked; nothing on error."""
-    checked = _checked(session, org, data, now)
+    """Validate and log a decision as D-n, superseding another and screening it if asked;
+    nothing on error."""
+    title, screen = screening.asked(data.title, data.screening)
+    checked = _checked(session, org, replace(data, title=title), now)
     older = _to_supersede(session, actor, data.supersedes)
     decision = Decision(
         number=common.next_number(session, "D"),
@@ -110,6 +113,7 @@ def log(
          "supersedes": older and older.ref},
         now,
     )  # fmt: skip
+    screening.screen_new(session, actor=actor, record=decision, asked=screen, now=now)
     search.index_decision(
         session, decision.id, checked.title, checked.details, " ".join(checked.tags)
     )

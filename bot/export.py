@@ -1,4 +1,8 @@
-"""The archive export (SPEC §7): decisions, issues, meetings as JSON or CSV."""
+"""The archive export (SPEC §7): decisions, issues, meetings as JSON or CSV.
+
+Each record carries its screening (SPEC §10): ``screening`` is the legal basis (empty when it
+is not screened), ``public_title`` the title as the public journal shows it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import screening
 from storage.models import Decision, Issue, Meeting
 
 KINDS = ("decisions", "issues", "meetings")
@@ -34,6 +39,8 @@ COLUMNS = {
         "superseded_by",
         "status",
         "created_at",
+        "screening",
+        "public_title",
     ),
     "issues": (
         "id",
@@ -50,6 +57,8 @@ COLUMNS = {
         "decision",
         "notes",
         "acknowledgements",
+        "screening",
+        "public_title",
     ),
     "meetings": (
         "id",
@@ -62,6 +71,8 @@ COLUMNS = {
         "recurrence",
         "agenda",
         "attendance",
+        "screening",
+        "public_title",
     ),
 }
 
@@ -70,6 +81,11 @@ def _iso(moment: datetime | None, tz: ZoneInfo | None = None) -> str | None:
     if moment is None:
         return None
     return (moment.astimezone(tz) if tz else moment).isoformat()
+
+
+def _screening(record: screening.Screenable) -> dict[str, Any]:
+    """The record's legal basis for screening (None: not screened) and its public title."""
+    return {"screening": record.screening, "public_title": screening.public_title(record)}
 
 
 def decisions(session: Session) -> Iterator[dict[str, Any]]:
@@ -100,6 +116,7 @@ def decisions(session: Session) -> Iterator[dict[str, Any]]:
             "superseded_by": d.superseded_by.ref if d.superseded_by else None,
             "status": d.status,
             "created_at": _iso(d.created_at),
+            **_screening(d),
         }
 
 
@@ -132,6 +149,7 @@ def issues(session: Session) -> Iterator[dict[str, Any]]:
                 for x in i.departments
                 if x.acked_by
             ],
+            **_screening(i),
         }
 
 
@@ -169,6 +187,7 @@ def meetings(session: Session, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
                 {"department": a.department, "answer": a.answer, "by": a.answered_by}
                 for a in m.attendance
             ],
+            **_screening(m),
         }
 
 

@@ -11,11 +11,16 @@ Example::
     screen_decision(session, actor=actor, number=4, basis="Offl. § 13",
                     marked_title="Retur av **Ola N.** til Irak", now=now)
     public_title(decision)  # "Retur av ***** til Irak"
+
+A record made with a screening (``skjerming:`` on the command, the form's field) is screened
+in the transaction that makes it: :func:`asked` reads the title as typed (its marks taken out
+of the stored title) and the basis, :func:`screen_new` screens the record once it exists.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -31,6 +36,7 @@ from storage import meetings as meeting_store
 from storage.models import SCREENING, Decision, Issue, Meeting
 
 MASK: Final = "*****"
+FIELD: Final = "skjerming"  # the basis as an error sentence names it: the option's name
 _MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 Screenable = Decision | Issue | Meeting
@@ -39,6 +45,20 @@ Screenable = Decision | Issue | Meeting
 def plain_title(marked: str) -> str:
     """``marked`` without its ``**`` marks: the title as it is shown."""
     return _MARKED.sub(lambda m: m.group(1), marked)
+
+
+def check_marks(title: str) -> str:
+    """``title`` if every ``**`` in it opens or closes a mark around some words."""
+    if "**" in _MARKED.sub("", title):
+        raise UserError("screening.unclosed_marks")
+    return title
+
+
+def screened_words(record: Screenable) -> list[str]:
+    """The words of the title that are screened ([] when the whole title is, or none)."""
+    if not record.screening or not record.screened_title:
+        return []
+    return [m.group(1) for m in _MARKED.finditer(record.screened_title)]
 
 
 def public_title(record: Screenable) -> str:
@@ -57,6 +77,39 @@ def author_of(record: Screenable) -> str:
     if isinstance(record, Issue):
         return record.reporter
     return record.created_by
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A screening asked for as a record is made: the legal basis, and the title as typed
+    with its ``**marks**`` (None: the whole title is screened)."""
+
+    basis: str
+    marked_title: str | None = None
+
+
+def asked(title: str, basis: str | None) -> tuple[str, Asked | None]:
+    """A new record's title as it is stored, and the screening asked for with it.
+
+    ``basis`` None: no screening asked (the title stays as typed); blank: refused. A screened
+    title keeps its marks in the screening and is stored without them.
+    """
+    if basis is None:
+        return title, None
+    if not basis.strip():
+        raise UserError("screening.basis_required")
+    checked = guard.check_text(basis, FIELD, limit=SCREENING, required=True)
+    check_marks(title)
+    marked = title.strip() if _MARKED.search(title) else None
+    return plain_title(title), Asked(checked, marked)
+
+
+def screen_new(
+    session: Session, *, actor: Actor, record: Screenable, asked: Asked | None, now: datetime
+) -> None:
+    """Screen a record just made as ``asked`` (nothing when no screening was asked)."""
+    if asked is not None:
+        _apply(session, actor, record, asked.basis, asked.marked_title, now)
 
 
 def screen_decision(
@@ -110,7 +163,7 @@ def _apply(
             raise UserError("screening.not_screened", ref=record.ref)
         record.screening = record.screened_title = None
     else:
-        record.screening = guard.check_text(basis, "screening", limit=SCREENING, required=True)
+        record.screening = guard.check_text(basis, FIELD, limit=SCREENING, required=True)
         record.title, record.screened_title = _marks(record, marked_title)
     changes: dict[str, object] = {
         "screening": [before[0], record.screening],
@@ -132,7 +185,7 @@ def _marks(record: Screenable, marked_title: str | None) -> tuple[str, str | Non
         if _MARKED.search(record.title):
             return plain_title(record.title), record.title
         return record.title, None
-    marked = guard.check_text(marked_title, "title", limit=300, required=True)
+    marked = check_marks(guard.check_text(marked_title, "title", limit=300, required=True))
     if not _MARKED.search(marked):
         raise UserError("screening.no_marks")
     if " ".join(plain_title(marked).split()) != " ".join(plain_title(record.title).split()):

@@ -50,6 +50,7 @@ class Block(StrEnum):
     SUPERSEDES = "supersedes"
     MEETING = "meeting"
     ISSUE = "issue"
+    SCREENING = "screening"
 
 
 class Action(StrEnum):
@@ -78,6 +79,7 @@ class IssueBlock(StrEnum):
     PRIORITY = "priority"
     DUE = "due"
     NOTE = "note"
+    SCREENING = "screening"
 
 
 class MeetingAction(StrEnum):
@@ -99,3 +101,4 @@ class MeetingBlock(StrEnum):
     PLACE = "place"
     TITLE = "title"
     REPEAT = "repeat"
+    SCREENING = "screening"

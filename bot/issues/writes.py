@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import audit, departments, permissions
+from bot import audit, departments, permissions, screening
 from bot.automation import followups
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
@@ -38,6 +38,7 @@ class IssueInput:
     priority: str = "normal"
     due: date | None = None
     source: SourceLink | None = field(default=None)
+    screening: str | None = None  # the legal basis to screen it with (SPEC §10), None: none
 
 
 def priority_of(value: str) -> str:
@@ -51,8 +52,10 @@ def priority_of(value: str) -> str:
 def register(
     session: Session, *, org: OrgConfig, actor: Actor, data: IssueInput, now: datetime
 ) -> Issue:
-    """Register I-n, queue a notice to each affected department and tell a named owner."""
-    title = guard.check_text(data.title, "title", limit=guard.TITLE_LIMIT, required=True)
+    """Register I-n (screened if asked), queue a notice to each affected department and tell a
+    named owner."""
+    typed, screen = screening.asked(data.title, data.screening)
+    title = guard.check_text(typed, "title", limit=guard.TITLE_LIMIT, required=True)
     description = guard.check_text(data.description, "details")
     codes = departments.resolve(org, data.departments, required=True)
     priority = priority_of(data.priority)
@@ -76,6 +79,7 @@ def register(
     session.add(issue)
     session.flush()
     audit.change(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
+    screening.screen_new(session, actor=actor, record=issue, asked=screen, now=now)
     tell_departments(session, org, issue, codes, now)
     if owner != actor.user_id:
         tell_owner(session, issue, now)

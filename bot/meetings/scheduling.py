@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, permissions
+from bot import audit, permissions, screening
 from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
 from bot.errors import UserError
@@ -38,6 +38,7 @@ class MeetingInput:
     place: str = ""
     title: str = ""
     repeat: str | None = None
+    screening: str | None = None  # the legal basis to screen it with (SPEC §10), None: none
 
 
 @dataclass(frozen=True)
@@ -69,20 +70,25 @@ class _Checked:
     start: datetime
     duration: timedelta
     rule: str | None
+    screen: screening.Asked | None
 
 
 def _checked(org: OrgConfig, data: MeetingInput, now: datetime) -> _Checked:
     """Every field of ``data`` checked, in the order a user is told of the first that is wrong."""
     series = series_of(org, data.series)
-    title = guard.check_text(data.title or series.name, "title", limit=guard.TITLE_LIMIT)
+    typed, screen = screening.asked(data.title, data.screening)
+    title = guard.check_text(typed or series.name, "title", limit=guard.TITLE_LIMIT)
     place = guard.check_text(data.place, "place", limit=guard.TITLE_LIMIT)
     duration = duration_of(data.duration)
     rule = rule_of(data.repeat)
+    if screen is not None and rule is not None:
+        # the occurrences the clock makes later would not be screened: one meeting at a time
+        raise UserError("screening.not_for_series")
     # the form's date picker gives a date that the command's date parser never saw
     check_range(data.start.date(), today=local_today(now, org.timezone))
     if data.start <= now:
         raise UserError("meeting.in_past")
-    return _Checked(series, title, place, data.start, duration, rule)
+    return _Checked(series, title, place, data.start, duration, rule, screen)
 
 
 def schedule(
@@ -107,6 +113,7 @@ def schedule(
          "count": result.count},
         now,
     )  # fmt: skip
+    screening.screen_new(session, actor=actor, record=result.meeting, asked=asked.screen, now=now)
     meeting_reminders.plan(session, org, now, [result.meeting])
     return result
 

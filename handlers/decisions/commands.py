@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.text.dates import parse_date
 from bot.text.grammar import parse_ref, split_list
 from bot.text.i18n import t
+from handlers import screening
 from handlers.common import Answer, runtime_of, today
 from handlers.decisions import forms
 from handlers.ids import Command
@@ -20,7 +21,10 @@ from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import decisions as views
 from storage.models import Decision
 
-NEW_OPTIONS = ("details", "dept", "by", "basis", "date", "meeting", "issue", "supersedes", "tags")
+NEW_OPTIONS = (
+    "details", "dept", "by", "basis", "date", "meeting", "issue", "supersedes", "tags",
+    *screening.OPTIONS,
+)  # fmt: skip
 
 
 def _ref(value: str | None, prefix: str) -> int | None:
@@ -41,6 +45,7 @@ def new(req: Request) -> Answer:
         meeting=_ref(req.option("meeting"), "M"),
         issue=_ref(req.option("issue"), "I"),
         supersedes=_ref(req.option("supersedes"), "D"),
+        screening=screening.typed_basis(req),
     )
     if not data.title:
         raise UserError("decision.title_required")
@@ -114,9 +119,14 @@ SPEC = CommandSpec(
         "search": search,
         "show": show,
         "revoke": revoke,
+        **screening.subcommands(screening.DECISION),
         "help": usage,
     },
-    options={"new": NEW_OPTIONS, "list": ("dept", "since", "tag")},
+    options={
+        "new": NEW_OPTIONS,
+        "list": ("dept", "since", "tag"),
+        "screen": screening.SCREEN_OPTIONS,
+    },
     creates=frozenset({"new"}),
     on_empty=forms.open_modal,
 )

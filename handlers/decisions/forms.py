@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.dates import parse_date
 from bot.text.grammar import parse_ref, split_list
+from handlers import screening
 from handlers.common import Answer, lang_of, runtime_of, today
 from handlers.ids import Block
 from handlers.modals import Form, queue_confirmation, shortcut_message, submit_form
@@ -56,6 +57,7 @@ def from_modal(form: Form) -> DecisionInput:
         meeting=field(Block.MEETING, lambda v: parse_ref(str(v), "M")),
         issue=field(Block.ISSUE, lambda v: parse_ref(str(v), "I")),
         source=SourceLink(**source) if isinstance(source, dict) else None,
+        screening=screening.form_basis(form, Block.SCREENING),
     )
 
 
@@ -71,12 +73,14 @@ _ERROR_BLOCK = {
     "common.meeting_not_found": Block.MEETING,
     "common.issue_not_found": Block.ISSUE,
     "common.unknown_department": Block.DEPARTMENTS,
+    "screening.unclosed_marks": Block.TITLE,
 }
 _FIELD_BLOCK = {
     "title": Block.TITLE,
     "details": Block.DETAILS,
     "by": Block.DECIDED_BY,
     "basis": Block.BASIS,
+    screening.FIELD: Block.SCREENING,
 }
 
 

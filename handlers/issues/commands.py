@@ -12,15 +12,16 @@ from bot.errors import UserError
 from bot.text.dates import parse_date
 from bot.text.grammar import parse_ref, parse_user, split_list
 from bot.text.i18n import t
+from handlers import screening
 from handlers.common import Answer, runtime_of, today
 from handlers.ids import Command
 from handlers.issues import forms
 from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import issues as views
-from handlers.views.blocks import quote, section
+from handlers.views.blocks import section
 from storage.models import Decision, Issue
 
-NEW_OPTIONS = ("dept", "details", "owner", "due", "prio")
+NEW_OPTIONS = ("dept", "details", "owner", "due", "prio", *screening.OPTIONS)
 
 
 def _number(req: Request, form: str) -> tuple[int, str]:
@@ -43,11 +44,12 @@ def new(req: Request) -> Answer:
         owner=parse_user(owner) if owner else None,
         priority=req.option("prio") or "normal",
         due=parse_date(due, today=today(req.rt)) if due else None,
+        screening=screening.typed_basis(req),
     )
     issue = issues.register(
         req.session, org=req.rt.org, actor=req.actor, data=data, now=req.rt.clock.now()
     )
-    text = t(req.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
+    text = views.registered(issue, req.lang)
     _, blocks = views.assigned_dm(issue, req.lang, today(req.rt))
     blocks[0] = section(text)
     return Answer(text, blocks, in_channel=True, receipt=issue.ref)
@@ -162,10 +164,12 @@ SPEC = CommandSpec(
     name=Command.ISSUE,
     subcommands={
         "new": new, "list": listing, "show": show, "note": note, "assign": assign,
-        "close": close, "reopen": reopen, "ack": ack, "help": usage,
+        "close": close, "reopen": reopen, "ack": ack,
+        **screening.subcommands(screening.ISSUE), "help": usage,
     },
     options={
         "new": NEW_OPTIONS, "list": ("dept", "status"), "close": ("decision",), "ack": ("dept",),
+        "screen": screening.SCREEN_OPTIONS,
     },
     creates=frozenset({"new"}),
     on_empty=forms.open_modal,

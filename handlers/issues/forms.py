@@ -14,12 +14,11 @@ from bot.decisions import SourceLink
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.dates import parse_date
-from bot.text.i18n import t
+from handlers import screening
 from handlers.common import Answer, lang_of, runtime_of, today
 from handlers.ids import IssueBlock
 from handlers.modals import Form, queue_confirmation, shortcut_message, submit_form
 from handlers.views import issues as views
-from handlers.views.blocks import quote
 
 # which field of the "Register issue" form a domain error belongs to
 _ERROR_BLOCK = {
@@ -29,7 +28,10 @@ _ERROR_BLOCK = {
     "issue.bad_priority": IssueBlock.PRIORITY,
     "parse.bad_date": IssueBlock.DUE,
     "parse.out_of_range": IssueBlock.DUE,
+    "screening.unclosed_marks": IssueBlock.TITLE,
 }
+# which field an error about a typed field (``field``) belongs to; the title when none
+_FIELD_BLOCK = {"details": IssueBlock.DESCRIPTION, screening.FIELD: IssueBlock.SCREENING}
 
 
 def open_modal(rt: Runtime, actor: Actor, client: WebClient, body: dict[str, Any]) -> Answer | None:
@@ -46,7 +48,7 @@ def _note_block(_error: UserError) -> str:
 def _issue_block(error: UserError) -> str:
     if error.key in _ERROR_BLOCK:
         return _ERROR_BLOCK[error.key]
-    return IssueBlock.DESCRIPTION if error.params.get("field") == "details" else IssueBlock.TITLE
+    return _FIELD_BLOCK.get(str(error.params.get("field", "")), IssueBlock.TITLE)
 
 
 def _int(value: object) -> int:
@@ -79,9 +81,10 @@ def _register(form: Form) -> str:
         priority=str(form.value(IssueBlock.PRIORITY) or "normal"),
         due=parse_date(str(due), today=today(rt)) if due else None,
         source=SourceLink(**source) if isinstance(source, dict) else None,
+        screening=screening.form_basis(form, IssueBlock.SCREENING),
     )
     issue = issues.register(form.session, org=rt.org, actor=actor, data=data, now=rt.clock.now())
-    text = t(actor.lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
+    text = views.registered(issue, actor.lang)
     queue_confirmation(
         form.session, rt, text=text, blocks=None, channel=form.meta.get("channel"),
         user_id=actor.user_id, ref_kind="issue", ref_id=issue.id,

@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.text.dates import format_datetime, parse_datetime, parse_duration
 from bot.text.grammar import parse_ref
 from bot.text.i18n import t
+from handlers import screening
 from handlers.common import Answer, runtime_of
 from handlers.ids import Command
 from handlers.meetings import forms
@@ -22,7 +23,7 @@ from handlers.views import meetings as views
 from handlers.views.blocks import quote, section
 from storage.models import Issue, Meeting
 
-SCHEDULE_OPTIONS = ("duration", "place", "title", "repeat")
+SCHEDULE_OPTIONS = ("duration", "place", "title", "repeat", *screening.OPTIONS)
 
 
 def _number(req: Request, form: str) -> tuple[int, str]:
@@ -34,7 +35,8 @@ def _number(req: Request, form: str) -> tuple[int, str]:
 
 
 def _typed_meeting(req: Request, now: datetime) -> meetings.MeetingInput:
-    """``/meeting schedule <series> <when> [duration:] [place:] [title:] [repeat:]``."""
+    """``/meeting schedule <series> <when> [duration:] [place:] [title:] [repeat:]
+    [skjerming:]``."""
     org = req.rt.org
     words = req.parsed.text.split(maxsplit=1)
     if not words:
@@ -51,6 +53,7 @@ def _typed_meeting(req: Request, now: datetime) -> meetings.MeetingInput:
         place=req.option("place") or "",
         title=req.option("title") or "",
         repeat=req.option("repeat"),
+        screening=screening.typed_basis(req),
     )
 
 
@@ -198,9 +201,13 @@ SPEC = CommandSpec(
     name=Command.MEETING,
     subcommands={
         "schedule": schedule, "list": listing, "show": show, "agenda": agenda, "move": move,
-        "cancel": cancel, "ics": ics, "series": series_overview, "help": usage,
+        "cancel": cancel, "ics": ics, "series": series_overview,
+        **screening.subcommands(screening.MEETING), "help": usage,
     },
-    options={"schedule": SCHEDULE_OPTIONS, "list": ("series",), "agenda": ("dept", "issue")},
+    options={
+        "schedule": SCHEDULE_OPTIONS, "list": ("series",), "agenda": ("dept", "issue"),
+        "screen": screening.SCREEN_OPTIONS,
+    },
     default="schedule",
     creates=frozenset({"schedule", "agenda"}),
     on_empty=forms.open_modal,

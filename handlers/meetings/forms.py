@@ -13,6 +13,7 @@ from bot.context import Actor
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.dates import is_valid_local, parse_duration
+from handlers import screening
 from handlers.common import Answer, runtime_of, today
 from handlers.ids import MeetingBlock
 from handlers.modals import Form, queue_confirmation, submit_form
@@ -33,7 +34,10 @@ _ERROR_BLOCK = {
     "meeting.too_long": MeetingBlock.DURATION,
     "parse.bad_duration": MeetingBlock.DURATION,
     "meeting.bad_repeat": MeetingBlock.REPEAT,
+    "screening.not_for_series": MeetingBlock.SCREENING,
 }
+# which field an error about a typed field (``field``) belongs to; the title when none
+_FIELD_BLOCK = {"place": MeetingBlock.PLACE, screening.FIELD: MeetingBlock.SCREENING}
 
 
 def open_modal(rt: Runtime, actor: Actor, client: WebClient, body: dict[str, Any]) -> Answer | None:
@@ -63,7 +67,7 @@ def _modal_start(form: Form) -> datetime:
 def _form_block(error: UserError) -> str:
     if error.key in _ERROR_BLOCK:
         return _ERROR_BLOCK[error.key]
-    return MeetingBlock.PLACE if error.params.get("field") == "place" else MeetingBlock.TITLE
+    return _FIELD_BLOCK.get(str(error.params.get("field", "")), MeetingBlock.TITLE)
 
 
 def _form_meeting(form: Form) -> meetings.MeetingInput:
@@ -75,6 +79,7 @@ def _form_meeting(form: Form) -> meetings.MeetingInput:
         place=str(form.value(MeetingBlock.PLACE) or ""),
         title=str(form.value(MeetingBlock.TITLE) or ""),
         repeat=str(form.value(MeetingBlock.REPEAT) or "none"),
+        screening=screening.form_basis(form, MeetingBlock.SCREENING),
     )
 
 

@@ -11,6 +11,7 @@ from bot.text import guard
 from bot.text.dates import format_date
 from bot.text.i18n import Lang, t
 from handlers.ids import Block, Callback
+from handlers.views import screening
 from handlers.views.blocks import (
     clip,
     context,
@@ -61,6 +62,7 @@ def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
         details.append(t(lang, "decision.supersedes_line", ref=decision.supersedes.ref))
     details.append(t(lang, "decision.show_hint", ref=decision.ref))
     blocks.append(context(" · ".join(details)))
+    blocks.extend(screening.line_blocks(decision, lang))
     return text, blocks
 
 
@@ -82,6 +84,7 @@ def card(
         (t(lang, "decision.f_issue"), decision.issue.ref if decision.issue else ""),
     ]
     blocks.extend(fields(pairs))
+    blocks.extend(screening.line_blocks(decision, lang))
     if decision.details:
         blocks.extend(sections(quote(decision.details)))
     if decision.basis:
@@ -183,4 +186,5 @@ def _link_inputs(lang: Lang) -> list[dict[str, Any]]:
         ),
         form_input(Block.MEETING, t(lang, "decision.m_meeting"), text_input(20, placeholder="M-3")),
         form_input(Block.ISSUE, t(lang, "decision.m_issue"), text_input(20, placeholder="I-7")),
+        screening.form_field(Block.SCREENING, lang),
     ]

@@ -12,6 +12,7 @@ from bot.text import guard
 from bot.text.dates import format_date, format_datetime
 from bot.text.i18n import Lang, t
 from handlers.ids import IssueAction, IssueBlock, IssueCallback
+from handlers.views import screening
 from handlers.views.blocks import (
     actions,
     button,
@@ -55,6 +56,13 @@ def one_line(issue: Issue, lang: Lang, today: date) -> str:
         meta.append(t(lang, "issue.status_closed"))
     meta.append(user(issue.owner))
     return f"*{issue.ref}* {quote(clip(issue.title, 200))} — " + " · ".join(meta)
+
+
+def registered(issue: Issue, lang: Lang) -> str:
+    """What the reporter (and the channel) is told: the new issue, and its screening if any."""
+    text = t(lang, "issue.registered", ref=issue.ref, title=quote(issue.title))
+    screened = screening.line(issue, lang)
+    return f"{text}\n{screened}" if screened else text
 
 
 def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tuple[str, Blocks]:
@@ -120,6 +128,7 @@ def card(
     """The whole issue: facts, acknowledgements, notes (newest last), linked decisions."""
     title = f"{issue.ref} · {issue.title}"
     blocks: Blocks = [header(title), *_facts(issue, lang, today)]
+    blocks.extend(screening.line_blocks(issue, lang))
     if issue.description:
         blocks.extend(sections(quote(issue.description)))
     blocks.append(section(f"*{t(lang, 'issue.acks')}*\n{_ack_summary(issue, lang, tz)}"))
@@ -183,6 +192,7 @@ def modal(
             optional=False,
         ),
         form_input(IssueBlock.DUE, t(lang, "issue.m_due"), {"type": "datepicker"}),
+        screening.form_field(IssueBlock.SCREENING, lang),
     ]  # fmt: skip
     return modal_view(
         IssueCallback.MODAL, lang, title=t(lang, "issue.m_heading"),

@@ -8,6 +8,7 @@ from typing import Any
 from bot.orgconfig import OrgConfig
 from bot.text.i18n import Lang, t
 from handlers.ids import MeetingBlock, MeetingCallback
+from handlers.views import screening
 from handlers.views.blocks import form_input, modal_view, option, text_input
 
 DURATIONS = ("30m", "1h", "1h30m", "2h", "3h", "4h", "6h", "8h")
@@ -48,6 +49,7 @@ def modal(org: OrgConfig, lang: Lang, *, metadata: dict[str, Any], today: date) 
             hint=t(lang, "meeting.l_title_hint"),
         ),
         required(MeetingBlock.REPEAT, "meeting.l_repeat", _select(repeats, initial=0)),
+        screening.form_field(MeetingBlock.SCREENING, lang),
     ]
     return modal_view(
         MeetingCallback.MODAL,

@@ -17,6 +17,7 @@ from bot.text.dates import format_date, format_datetime
 from bot.text.holidays import holiday, holiday_name
 from bot.text.i18n import Lang, t
 from bot.text.recurrence import ordinal_description
+from handlers.views import screening
 from handlers.views.blocks import (
     clip,
     context,
@@ -96,6 +97,9 @@ def scheduled(done: Scheduled, lang: Lang, tz: ZoneInfo) -> str:
     if done.holiday:
         day = first.starts_at.astimezone(tz).date()
         lines.append(holiday_warning(first, day, done.holiday, lang))
+    screened = screening.line(first, lang)
+    if screened:
+        lines.append(screened)
     return "\n".join(lines)
 
 
@@ -239,6 +243,7 @@ def card(meeting: Meeting, data: Details, lang: Lang, tz: ZoneInfo) -> tuple[str
     """The whole meeting: facts, agenda, attendance, the status of its issues, suggestions."""
     title = f"{meeting.ref} · {meeting.title}"
     blocks: Blocks = [header(title), *_facts(meeting, data.series, lang, tz)]
+    blocks.extend(screening.line_blocks(meeting, lang))
     moved = _moved_note(meeting, lang)
     if moved:
         blocks.append(context(moved))

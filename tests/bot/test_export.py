@@ -243,6 +243,29 @@ def test_any_text_reads_back(title: str, tags: list[str], notes: list[tuple[str,
     assert not [v for v in raw_values(out.getvalue()) if starts_a_formula(v)]
 
 
+def test_a_screened_record_carries_its_basis_and_its_public_title(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        for title, basis in (("Retur av **Per Hansen**", "Offl. § 13"), ("Åpen sak", None)):
+            data = DecisionInput(title=title, screening=basis)
+            decisions.log(session, org=runtime.org, actor=KARI, data=data, now=now)
+        data = IssueInput(title="Sak om Ola", departments=["RMA"], screening="Offl. § 14")
+        issues.register(session, org=runtime.org, actor=KARI, data=data, now=now)
+    records, text = exported(runtime, "decisions", "json")
+    assert [(r["title"], r["screening"], r["public_title"]) for r in records] == [
+        ("Retur av Per Hansen", "Offl. § 13", "Retur av *****"),
+        ("Åpen sak", None, "Åpen sak"),
+    ]
+    _, text = exported(runtime, "decisions", "csv")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [(r["screening"], r["public_title"]) for r in rows] == [
+        ("Offl. § 13", "Retur av *****"),
+        ("", "Åpen sak"),
+    ]
+    (issue,), _ = exported(runtime, "issues", "json")
+    assert (issue["screening"], issue["public_title"]) == ("Offl. § 14", "*****")
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -122,3 +122,62 @@ def test_issues_and_meetings_are_screened_by_their_reporter_or_scheduler(runtime
         assert screening.public_title(meeting) == screening.MASK
     with runtime.db.session() as s, pytest.raises(UserError, match=r"common\.issue_not_found"):
         screening.screen_issue(s, actor=COORD, number=99, basis="§ 13", now=now)
+
+
+def test_a_record_made_with_a_screening_is_stored_without_its_marks(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    with runtime.db.session() as s:
+        data = DecisionInput(title="Retur av **Per Hansen** til Irak", screening=" Offl. § 13 ")
+        d = decisions.log(s, org=runtime.org, actor=KARI, data=data, now=now)
+        assert (d.title, d.screening) == ("Retur av Per Hansen til Irak", "Offl. § 13")
+        assert d.screened_title == "Retur av **Per Hansen** til Irak"
+        trail = common.audit_trail(s, "decision", d.id)
+        assert [e.action for e in trail] == ["logged", "screened"]
+        assert trail[0].changes["title"] == d.title
+    with runtime.db.session() as s:
+        plain = decisions.log(
+            s, org=runtime.org, actor=KARI, data=DecisionInput(title="Uten **skjerming**"), now=now
+        )
+        assert (plain.title, plain.screening) == ("Uten **skjerming**", None)
+
+
+def test_what_a_new_screening_refuses(runtime: Runtime) -> None:
+    cases = [
+        ("Tittel", "", "screening.basis_required"),
+        ("Tittel", "  ", "screening.basis_required"),
+        ("Retur av **Ola", "§ 13", "screening.unclosed_marks"),
+        ("**Ola** og **Per", "§ 13", "screening.unclosed_marks"),
+        ("Tittel", "x" * 101, "safety.too_long"),
+    ]
+    for title, basis, key in cases:
+        with pytest.raises(UserError) as refused:
+            screening.asked(title, basis)
+        assert refused.value.key == key, (title, basis)
+    with pytest.raises(UserError) as refused:
+        screening.asked("Tittel", "x" * 101)
+    assert refused.value.params["field"] == "skjerming"
+    assert screening.asked("Ti **tt** el", None) == ("Ti **tt** el", None)
+    assert screening.asked("Ti **tt** el", "§ 13") == (
+        "Ti tt el",
+        screening.Asked("§ 13", "Ti **tt** el"),
+    )
+    assert screening.asked("Tittel", "x" * 100)[1] == screening.Asked("x" * 100, None)
+
+
+def test_a_meeting_series_is_not_screened_as_a_whole(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    start = now + timedelta(days=7)
+    series = MeetingInput("network", start, repeat="monthly", screening="§ 13")
+    with runtime.db.session() as s, pytest.raises(UserError, match=r"not_for_series"):
+        meetings.schedule(s, org=runtime.org, actor=COORD, data=series, now=now)
+    with runtime.db.session() as s:
+        data = MeetingInput("network", start, title="Om **Ola**", screening="§ 13")
+        made = meetings.schedule(s, org=runtime.org, actor=COORD, data=data, now=now)
+        assert screening.public_title(made.meeting) == "Om *****"
+        assert screening.screened_words(made.meeting) == ["Ola"]
+        issue = issues.register(
+            s, org=runtime.org, actor=OLA, now=now,
+            data=IssueInput(title="Saken", departments=["RMA"], screening="§ 13"),
+        )  # fmt: skip
+        assert screening.public_title(issue) == screening.MASK
+        assert screening.screened_words(issue) == []

@@ -171,7 +171,10 @@ def test_somebody_who_just_joined_the_channel_is_not_refused_by_a_stale_list(bot
 
 def decisions(bot: Bot) -> list[tuple[int, str]]:
     with bot.db.session() as session:
-        return [(d.number, d.status) for d in session.scalars(select(Decision))]
+        return [
+            (d.number, d.status)
+            for d in session.scalars(select(Decision).order_by(Decision.number))
+        ]
 
 
 def test_superseding_is_for_the_author_or_a_coordinator(bot: Bot) -> None:

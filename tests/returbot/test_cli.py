@@ -69,6 +69,8 @@ def test_console_logs_lists_and_exports(tmp_path: Path) -> None:
             "superseded_by": None,
             "status": "active",
             "created_at": records[0]["created_at"],
+            "screening": None,
+            "public_title": "Felles rutine for uttransport",
         }
     ]
     as_csv = returbot(tmp_path, "export", "decisions", "--format", "csv")
