@@ -27,8 +27,9 @@ console: install
 run: install
 	$(BIN)/returbot run
 
-# one worker per core (pytest-xdist), each with its own database; tests handed out one at a
-# time, the slow ones first, so no worker is left with a long tail
+# a worker per core and one more (pytest-xdist's -n auto, see tests/conftest.py: much of the
+# suite is waiting, not computing), each with its own database; tests handed out one at a time,
+# the slow ones first, so no worker is left with a long tail
 PYTEST_PARALLEL := -n auto --maxschedchunk 1
 
 test: install

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import orgconfig
@@ -56,9 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.add_argument("--channel", default="CCONSOLE", help="type in this channel ID")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
-    export = sub.add_parser("export", help="records to stdout for the archive")
-    export.add_argument("kind", choices=["decisions", "issues", "meetings"])
+    export = sub.add_parser(
+        "export", help="records to stdout (JSON, CSV), or a Noark 5 package for the archive"
+    )
+    export.add_argument("kind", choices=["decisions", "issues", "meetings", "noark5"])
     export.add_argument("--format", choices=["json", "csv"], default="json")
+    noark5 = export.add_argument_group("noark5 (SPEC §10)")
+    noark5.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    noark5.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (included)")
+    noark5.add_argument("--out", metavar="DIR", help="the package's directory (absent or empty)")
+    noark5.add_argument(
+        "--schemas", metavar="DIR",
+        help="Arkivverket's XSDs (default: RETURBOT_SCHEMAS, else ../shared/schemas)",
+    )  # fmt: skip
     digest = sub.add_parser("digest", help="the weekly digest")
     digest.add_argument(
         "--print", dest="print_it", action="store_true", required=True,
@@ -93,6 +105,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot import export
     from returbot import wiring
 
+    if args.kind == "noark5":
+        return _export_noark5(args)
     settings = _settings(need_slack=False)
     database = wiring.runtime(settings).db
     with database.session() as session:
@@ -103,6 +117,25 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = export.write_csv(records, sys.stdout, args.kind)
     log.info("exported %d %s", count, args.kind)
     return 0
+
+
+def _export_noark5(args: argparse.Namespace) -> int:
+    from returbot import archiving, wiring
+
+    missing = [flag for flag, value in (("--from", args.start), ("--to", args.end),
+               ("--out", args.out)) if not value]  # fmt: skip
+    if missing:
+        print(f"returbot: export noark5 needs {', '.join(missing)}.", file=sys.stderr)
+        return 2
+    try:
+        start, end = archiving.period(args.start, args.end)
+    except archiving.PeriodError as error:
+        print(f"returbot: {error}", file=sys.stderr)
+        return 2
+    rt = wiring.runtime(_settings(need_slack=False))
+    return archiving.export_noark5(
+        rt, start=start, end=end, out=Path(args.out), schemas=archiving.schemas_dir(args.schemas)
+    )
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -250,11 +283,12 @@ def _start_scheduler(
     """
     from returbot.clock import build_scheduler
     from returbot.jobs import standard_jobs
-    from returbot.leader import Standby, for_engine
+    from returbot.leader import POLL_SECONDS, Standby, for_engine
 
     scheduler = build_scheduler(dispatcher, rt.org.timezone, jobs=standard_jobs(rt))
     scheduler.start(paused=True)
-    standby = Standby(for_engine(rt.db.engine), scheduler.resume, scheduler.pause)
+    poll = _test_seconds("RETURBOT_TEST_LEADER_POLL", POLL_SECONDS)
+    standby = Standby(for_engine(rt.db.engine), scheduler.resume, scheduler.pause, poll=poll)
     try:
         standby.step()  # the first look now: SQLite's refusal comes before anything is served
     except BaseException:
@@ -272,6 +306,19 @@ def _start_scheduler(
     watcher = threading.Thread(target=watch, name="scheduler-lock", daemon=True)
     watcher.start()
     return standby, watcher
+
+
+def _test_seconds(name: str, default: float) -> float:
+    """A wait the tests shorten through the environment variable ``name``, else ``default``.
+
+    Test-only: these variables are no settings (SPEC §7 lists those), and production leaves them
+    unset; a value that is not a positive number is ignored.
+    """
+    try:
+        seconds = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return seconds if seconds > 0 else default
 
 
 def _scheduler_health(standby: Standby | None) -> Callable[[], dict[str, Any]] | None:

@@ -306,7 +306,9 @@ def test_without_a_bolt_app_there_is_no_slack_endpoint(runtime: Runtime, db: Dat
     """Socket Mode's web port: health and the calendar feed, and a 404 for Slack's path."""
     with db.session() as session:
         token = calendar.feed_token(session)
-    server = make_server(WebApp(None, runtime, feed=True), host="127.0.0.1", port=0)
+    server = make_server(
+        WebApp(None, runtime, feed=True), host="127.0.0.1", port=0, loop_timeout=0.05
+    )
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.effective_port}"

@@ -24,12 +24,13 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Decision, Issue, IssueDepartment
+from storage.models import Decision, Issue, IssueDepartment, OutboxMessage
 from tests.conftest import COORDINATOR
 from tests.support import slackreq
+from tests.support.database import empty_tables
 from tests.support.fakeslack import FakeSlack
 from tests.support.fakesocket import Connection, FakeSocketMode
-from tests.support.processes import environment, free_port, stop_all
+from tests.support.processes import environment, free_port, kill_all, stop_all
 
 APP_TOKEN = "xapp-1-A000FAKE-123-socket-secret"
 BOT_TOKEN = "xoxb-socket-bot-secret"
@@ -90,14 +91,74 @@ def servers() -> Iterator[tuple[FakeSlack, FakeSocketMode]]:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, servers: tuple[FakeSlack, FakeSocketMode]) -> Iterator[SocketBot]:
+def fresh_bot(tmp_path: Path, servers: tuple[FakeSlack, FakeSocketMode]) -> Iterator[SocketBot]:
+    """A process of its own, for a test that sees its start or its stop."""
     running = start(tmp_path, *servers)
     try:
         running.connected()
         yield running
     finally:
-        stop_all([running.process])
+        # a clean stop takes a second or two (the Socket Mode client's threads wind down on
+        # their time-outs); test_stops_cleanly_and_closes_its_connection checks it
+        kill_all([running.process])
         running.db.engine.dispose()
+
+
+@dataclass
+class Shared:
+    """The module's fake Slack and Socket Mode, and the processes it started (the last runs)."""
+
+    slack: FakeSlack
+    sm: FakeSocketMode
+    bots: list[SocketBot]
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[Shared]:
+    with FakeSlack() as slack, FakeSocketMode() as sm:
+        slack.set_socket_mode(sm.open_url)
+        found = Shared(slack, sm, [])
+        try:
+            yield found
+        finally:
+            kill_all([bot.process for bot in found.bots])
+            for bot in found.bots:
+                bot.db.engine.dispose()
+
+
+@pytest.fixture
+def bot(shared: Shared, tmp_path_factory: pytest.TempPathFactory) -> SocketBot:
+    """A running process as a new one would be for the test: its database emptied, the fake
+    Slack cleared, its connection number 1. The process carries on from the test before (and
+    from its reconnects), so a module pays for a start-up once rather than once a test."""
+    if shared.bots and shared.bots[-1].process.poll() is None:
+        running = shared.bots[-1]
+        settle(running)
+        empty_tables(running.db)
+        shared.slack.clear()
+        shared.sm.start_over()
+        return running
+    # the first test here, or the one before left the process stopped
+    running = start(tmp_path_factory.mktemp("socket-bot"), shared.slack, shared.sm)
+    shared.bots.append(running)
+    running.connected()
+    return running
+
+
+def settle(bot: SocketBot, timeout: float = 15.0) -> None:
+    """Until the test before has left nothing to send and nothing on its way to Slack."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with bot.db.session() as session:
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+            )
+        if not waiting:
+            break
+        time.sleep(0.05)
+    bot.slack.wait_idle()
 
 
 def health(port: int) -> dict[str, Any]:
@@ -127,7 +188,8 @@ def decision_form(bot: SocketBot, title: str) -> str:
     )
 
 
-def test_commands_buttons_forms_and_home_over_the_socket(bot: SocketBot) -> None:
+def test_commands_buttons_forms_and_home_over_the_socket(fresh_bot: SocketBot) -> None:
+    bot = fresh_bot
     opened = bot.slack.calls_to("apps.connections.open")
     assert opened and opened[0].headers["Authorization"] == f"Bearer {APP_TOKEN}"
 
@@ -314,7 +376,8 @@ def test_the_http_port_takes_no_slack_request_in_socket_mode(bot: SocketBot) -> 
     assert bot.count(Decision) == 0
 
 
-def test_stops_cleanly_and_closes_its_connection(bot: SocketBot) -> None:
+def test_stops_cleanly_and_closes_its_connection(fresh_bot: SocketBot) -> None:
+    bot = fresh_bot
     connection = bot.sm.wait_connection(1)
     bot.command("/decision", "list")
     stop_all([bot.process])

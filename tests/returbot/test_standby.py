@@ -14,6 +14,12 @@ from tests.support.postgres import empty_postgres
 from tests.support.processes import environment, free_port, health, scheduler, stop, wait_health
 
 
+def quick(env: dict[str, str]) -> dict[str, str]:
+    """A standby that looks at the lock five times a second instead of every five seconds (the
+    scale-out proof in test_scale_out.py takes over with the default)."""
+    return env | {"RETURBOT_TEST_LEADER_POLL": "0.2"}
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(
@@ -24,11 +30,11 @@ def test_a_standby_scheduler_takes_over_within_30_seconds_of_a_sigkill(
     database.dispose()
     with FakeSlack() as slack:
         ports = free_port(), free_port()
-        first = scheduler(environment(slack.url, url, ports[0]), tmp_path)
+        first = scheduler(quick(environment(slack.url, url, ports[0])), tmp_path)
         second = None
         try:
             wait_health(ports[0], "active", 30)
-            second = scheduler(environment(slack.url, url, ports[1]), tmp_path)
+            second = scheduler(quick(environment(slack.url, url, ports[1])), tmp_path)
             wait_health(ports[1], "standby", 30)
             report = health(ports[1])
             assert report == {"status": "ok", "database": "ok", "scheduler": "standby"}

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import json
 import random
+import select
 import socket
 import threading
 import time
@@ -83,17 +84,30 @@ class FakeSlack:
         self._server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.url = self.base + "/api/"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server.timeout = 0  # handle_request() handles a connection select() has seen
+        self._stopping = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread = threading.Thread(target=self._accept, name="fakeslack", daemon=True)
 
     def start(self) -> FakeSlack:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._stopping.set()
+        self._wake_w.send(b"x")
+        self._thread.join(timeout=5)
         self._server.server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _accept(self) -> None:
+        """``serve_forever``, but woken by ``stop`` at once instead of noticing it at its next
+        poll (which every test using a fake Slack waited for: 50 ms each)."""
+        while not self._stopping.is_set():
+            readable, _, _ = select.select([self._server.socket, self._wake_r], [], [])
+            if self._server.socket in readable and not self._stopping.is_set():
+                self._server.handle_request()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -144,6 +158,10 @@ class FakeSlack:
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)
 
+    def set_users(self, names: dict[str, str]) -> None:
+        """The workspace's people (``users.list``, a page of two at a time): ID -> real name."""
+        self._users = dict(names)
+
     def set_socket_mode(self, open_url: Callable[[], str] | None) -> None:
         """``apps.connections.open`` answers with ``open_url()`` (a fake Socket Mode server's)."""
         self._socket_url = open_url
@@ -153,6 +171,18 @@ class FakeSlack:
             self.calls.clear()
             self._faults.clear()
             self._channel_errors.clear()
+
+    def clear(self) -> None:
+        """As a new fake Slack at the same URL: no calls, faults, members, messages or uploads
+        (the Socket Mode server given to ``set_socket_mode`` stays)."""
+        self.reset()
+        with self._lock:
+            self.uploads.clear()
+            self._members.clear()
+            self._latency = 0.0
+            self._chaos = None
+            self.chaos_log.clear()
+            self._history.clear()
 
     # reading
     def calls_to(self, method: str) -> list[Call]:
@@ -299,6 +329,13 @@ class FakeSlack:
             return ok | {"members": page, "response_metadata": {"next_cursor": cursor}}
         if method in ("conversations.info", "conversations.join"):
             return ok | {"channel": {"id": channel, "name": "fake", "is_member": True}}
+        if method == "users.list":
+            people = sorted(getattr(self, "_users", {}).items())
+            start = int(p.get("cursor") or 0)
+            more = str(start + 2) if start + 2 < len(people) else ""
+            members = [{"id": uid, "name": uid.lower(), "profile": {"real_name": name}}
+                       for uid, name in people[start : start + 2]]  # fmt: skip
+            return ok | {"members": members, "response_metadata": {"next_cursor": more}}
         if method == "users.info":
             user = str(p.get("user", ""))
             return ok | {

@@ -273,6 +273,23 @@ class FakeSocketMode:
             self.tickets_issued += 1
         return f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.app_id}"
 
+    def start_over(self) -> Connection:
+        """The newest open connection becomes connection 1, the only one: the others are closed
+        and forgotten, and so are the acks (for a test that goes on with a running client)."""
+        with self._lock:
+            live = [c for c in self.connections if c.opened.is_set() and not c.closed.is_set()]
+            if not live:
+                raise AssertionError("no open Socket Mode connection to start over from")
+            current = live[-1]
+            others = [c for c in self.connections if c is not current]
+            self.connections = [current]
+            self.acks.clear()
+        for connection in others:
+            connection._command("stop", None)
+        for connection in others:
+            connection.closed.wait(5)
+        return current
+
     # reading
     def open_connections(self) -> list[Connection]:
         with self._lock:

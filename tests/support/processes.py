@@ -56,6 +56,16 @@ def stop_all(processes: list[subprocess.Popen[str]] | list[subprocess.Popen[byte
             process.communicate()
 
 
+def kill_all(processes: list[subprocess.Popen[str]] | list[subprocess.Popen[bytes]]) -> None:
+    """SIGKILL to every process still running, then reap them: for a test that is done with a
+    process and checks nothing about its stop (a clean stop waits out its threads' time-outs)."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+    for process in processes:
+        process.communicate(timeout=30)
+
+
 def scheduler(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "returbot", "scheduler"], cwd=cwd, env=env, text=True,
