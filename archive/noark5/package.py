@@ -12,9 +12,10 @@ the checksums in ``arkivuttrekk.xml``).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -61,9 +62,13 @@ class Report:
     files: list[str]  # relative to ``out_dir``, sorted
 
 
+SCHEMAS_ENV = "RETURBOT_SCHEMAS"  # where Arkivverket's XSDs are (noark5-v5.0/, addml-v8.3/)
+
+
 def default_schemas_dir() -> Path:
-    """``../shared/schemas`` beside the repository, where Arkivverket's schemas are kept."""
-    return Path(__file__).resolve().parents[3] / "shared" / "schemas"
+    """``RETURBOT_SCHEMAS``, else ``../shared/schemas`` beside the repository."""
+    given = os.environ.get(SCHEMAS_ENV, "").strip()
+    return Path(given) if given else Path(__file__).resolve().parents[3] / "shared" / "schemas"
 
 
 def describe(left: LeftOut) -> str:
@@ -73,16 +78,19 @@ def describe(left: LeftOut) -> str:
 
 def write_package(
     session: Session, org: OrgConfig, *, start: date, end: date, out_dir: Path,
-    schemas_dir: Path, now: datetime, names: Mapping[str, str] | None = None,
+    schemas_dir: Path, now: datetime,
+    names: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
 ) -> Report:  # fmt: skip
     """Write the transfer package of ``start``..``end`` (local dates, both included) to
-    ``out_dir`` (absent or empty); ``names`` gives people's names by Slack user ID.
+    ``out_dir`` (absent or empty); ``names`` gives people's names by Slack user ID (or is
+    asked for them once the period and the directory have been found good).
 
     Raises :class:`PackageError` before anything is written when the period or the directory
     will not do, or the period holds nothing a journal can list.
     """
     schemas = _check(start, end, Path(out_dir), Path(schemas_dir))
-    ctx = Context(org, start, end, dict(names or {}))
+    known = names() if callable(names) else names
+    ctx = Context(org, start, end, dict(known or {}))
     held = archival.holdings(session, start=start, end=end, tz=org.timezone, now=now)
     built = folders.build(ctx, held)
     posts = journal.posts(built)
