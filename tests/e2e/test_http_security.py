@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -369,7 +370,9 @@ def signatures(draw: st.DrawFn, body: bytes) -> dict[str, str]:
     elif kind in ("wrong secret", "other body"):
         other = body if kind == "wrong secret" else body + draw(st.binary(min_size=1, max_size=9))
         secret = "not-the-secret" if kind == "wrong secret" else slackreq.SIGNING_SECRET
-        ts = int(timestamp) if timestamp and timestamp.lstrip("-").isdigit() else None
+        # ASCII digits only: str.isdigit() is true for '²', which int() refuses
+        readable = timestamp is not None and re.fullmatch(r"-?[0-9]+", timestamp) is not None
+        ts = int(timestamp) if readable and timestamp else None
         signed = slackreq.sign(other.decode("latin-1"), secret=secret, timestamp=ts)
         headers.update(signed)
     return headers
