@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import permissions
+from bot import outbox, permissions
 from bot.context import Actor
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -80,3 +80,16 @@ def department_channels(session: Session, org: OrgConfig) -> dict[str, str]:
 
 def set_language(session: Session, *, user_id: str, language: str) -> None:
     common.set_user_language(session, user_id, language)
+
+
+def alert_unbound(
+    session: Session, org: OrgConfig, *, target: str, text: str, ref_kind: str, ref_id: int,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Tell each coordinator, once per target, that a message found no channel bound to
+    ``target`` (``dept:RMA``, ``series:network``): ``text`` says which and for what record."""
+    for coordinator in org.coordinators:
+        outbox.enqueue(
+            session, kind="alert", text=text, user=coordinator, due_at=now,
+            dedupe_key=f"unbound:{target}:{coordinator}", ref_kind=ref_kind, ref_id=ref_id,
+        )  # fmt: skip

@@ -153,17 +153,10 @@ def _unbound(
     session: Session, org: OrgConfig, target: str, label: str, meeting: Meeting, at: datetime
 ) -> None:
     """Tell the coordinators once that a channel is missing (the same alert as for issues)."""
-    for coordinator in org.coordinators:
-        outbox.enqueue(
-            session,
-            kind="alert",
-            text=t(org.language, "meeting.unbound", target=label, ref=meeting.ref),
-            user=coordinator,
-            due_at=at,
-            dedupe_key=f"unbound:{target}:{coordinator}",
-            ref_kind="meeting",
-            ref_id=meeting.id,
-        )
+    text = t(org.language, "meeting.unbound", target=label, ref=meeting.ref)
+    bindings.alert_unbound(
+        session, org, target=target, text=text, ref_kind="meeting", ref_id=meeting.id, now=at
+    )
 
 
 def withdraw(session: Session, meeting: Meeting) -> int:

@@ -42,7 +42,11 @@ def tell_departments(
         if channel:
             _notice(session, issue, code=code, channel=channel, now=now)
         else:
-            _unbound(session, org, issue, code, now)
+            text = t(org.language, "issue.unbound_department", code=code, ref=issue.ref)
+            bindings.alert_unbound(
+                session, org, target=f"dept:{code}", text=text, ref_kind="issue",
+                ref_id=issue.id, now=now,
+            )  # fmt: skip
 
 
 def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: datetime) -> None:
@@ -56,20 +60,6 @@ def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: dat
         ref_id=issue.id,
         extra={"department": code},
     )
-
-
-def _unbound(session: Session, org: OrgConfig, issue: Issue, code: str, now: datetime) -> None:
-    for coordinator in org.coordinators:
-        outbox.enqueue(
-            session,
-            kind="alert",
-            text=t(org.language, "issue.unbound_department", code=code, ref=issue.ref),
-            user=coordinator,
-            due_at=now,
-            dedupe_key=f"unbound:dept:{code}:{coordinator}",
-            ref_kind="issue",
-            ref_id=issue.id,
-        )
 
 
 def tell_owner(session: Session, issue: Issue, now: datetime) -> None:
