@@ -12,7 +12,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.text.dates import dst_unsafe
-from bot.text.i18n import Lang
+from bot.text.i18n import LANGUAGES, Lang, as_lang
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -138,8 +138,10 @@ class _Reader:
                 "organization.timezone", f"unknown IANA time zone {tz_name!r}"
             ) from None
         language = self.get(org, "language", "organization.", str, "nb")
-        if language not in ("nb", "en"):
-            raise self.fail("organization.language", f'must be "nb" or "en", got {language!r}')
+        if language not in LANGUAGES:
+            raise self.fail(
+                "organization.language", f'must be "nb", "nn" or "en", got {language!r}'
+            )
         coordinators = self.get(org, "coordinators", "organization.", list, [])
         for user in coordinators:
             if not isinstance(user, str) or not _USER.match(user):
@@ -166,7 +168,7 @@ class _Reader:
         return OrgConfig(
             name=self.get(org, "name", "organization.", str, "returbot"),
             timezone=tz,
-            language="en" if language == "en" else "nb",
+            language=as_lang(language),
             coordinators=tuple(coordinators),
             digest_weekday=weekday,
             digest_time=at,

@@ -13,7 +13,7 @@ from bot import bindings, calendar, digest
 from bot import status as bot_status
 from bot.automation import meeting_reminders
 from bot.errors import UserError
-from bot.text.dates import format_datetime
+from bot.text.formats import format_datetime, format_number
 from bot.text.i18n import LANGUAGES, Lang, t
 from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
@@ -111,8 +111,11 @@ def _outbox_lines(req: Request, state: bot_status.Status, when: Said) -> list[st
     """What waits in the outbox, what is due next, the next reminder, the last message sent."""
     lang = req.lang
     count = sum(state.pending.values())
-    detail = ", ".join(f"{kind} {n}" for kind, n in sorted(state.pending.items()))
-    lines = [t(lang, "admin.status_pending", count=count, detail=f" ({detail})" if detail else "")]
+    detail = ", ".join(
+        f"{kind} {format_number(n, lang)}" for kind, n in sorted(state.pending.items())
+    )
+    shown = format_number(count, lang)
+    lines = [t(lang, "admin.status_pending", count=shown, detail=f" ({detail})" if detail else "")]
     if state.next_due:
         lines.append(t(lang, "admin.status_next", when=when(state.next_due)))
     upcoming = meeting_reminders.next_moment(req.session, req.rt.org, req.rt.clock.now())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import digest, outbox
 from bot.errors import UserError
 from bot.runtime import Runtime
-from bot.text.dates import EN_DAYS, NB_DAYS
+from bot.text.formats import at_time, format_time, weekday_name
 from bot.text.i18n import Lang, t
 from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
@@ -22,11 +22,11 @@ from storage.models import OutboxMessage
 
 
 def schedule_text(rt: Runtime, lang: Lang) -> str:
-    """``hver mandag kl. 08.00`` / ``every Monday at 08:00``."""
-    at = rt.org.digest_time
-    if lang == "en":
-        return f"every {EN_DAYS[rt.org.digest_weekday]} at {at:%H:%M}"
-    return f"hver {NB_DAYS[rt.org.digest_weekday]} kl. {at:%H.%M}"
+    """``hver mandag kl. 08.00`` / ``kvar måndag kl. 08.00`` / ``every Monday at 08:00``."""
+    day = weekday_name(rt.org.digest_weekday, lang)
+    return t(
+        lang, "digest.schedule", day=day, at=at_time(format_time(rt.org.digest_time, lang), lang)
+    )
 
 
 def _no_text(req: Request) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import orgconfig
 from bot import settings as settings_module
 from bot.settings import Settings, SettingsError
+from bot.text.i18n import LANGUAGES
 
 log = logging.getLogger("returbot")
 CONSOLE_TOKEN = "xoxb-console"  # noqa: S105 -- the console's own fake Slack takes any token
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     digest.add_argument(
         "--week", metavar="YYYY-Www", help="another week than this one, e.g. 2026-W47"
     )
-    digest.add_argument("--lang", choices=["nb", "en"], help="language (default: the config's)")
+    digest.add_argument("--lang", choices=list(LANGUAGES), help="language (default: the config's)")
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
     try:

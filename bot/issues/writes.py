@@ -23,9 +23,9 @@ from storage import decisions as decision_store
 from storage.models import Decision, Issue, IssueDepartment, IssueNote
 
 PRIORITIES = {
-    "low": "low", "lav": "low",
+    "low": "low", "lav": "low", "låg": "low", "lag": "low",
     "normal": "normal",
-    "high": "high", "høy": "high", "hoy": "high", "hoey": "high",
+    "high": "high", "høy": "high", "hoy": "high", "hoey": "high", "høg": "high", "hog": "high",
 }  # fmt: skip
 
 

@@ -11,43 +11,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.text import formats
 
-MONTHS = {
-    "januar": 1, "january": 1, "jan": 1,
-    "februar": 2, "february": 2, "feb": 2,
-    "mars": 3, "march": 3, "mar": 3,
-    "april": 4, "apr": 4,
-    "mai": 5, "may": 5,
-    "juni": 6, "june": 6, "jun": 6,
-    "juli": 7, "july": 7, "jul": 7,
-    "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
-    "november": 11, "nov": 11,
-    "desember": 12, "december": 12, "des": 12, "dec": 12,
+# the writing of dates is bot.text.formats'; these two names stay importable from here as well
+from bot.text.formats import format_date as format_date
+from bot.text.formats import format_datetime as format_datetime
+
+# The names come from CLDR (bot.text.formats): months and weekdays, wide and abbreviated, and the
+# words for today and the days after it, in Bokmål, Nynorsk and English. Here only the forms people
+# type that CLDR does not list: English's longer abbreviations, the letters without æøå, one word
+# for two, and Nynorsk's "sundag" (CLDR's nn weekday is "søndag"; both are correct Nynorsk).
+_MONTH_EXTRA = {"sept": 9}
+_WEEKDAY_EXTRA = {
+    "tues": 1, "thurs": 3,
+    "lordag": 5, "sondag": 6,
+    "sundag": 6,
 }  # fmt: skip
-WEEKDAYS = {
-    "mandag": 0, "man": 0, "monday": 0, "mon": 0,
-    "tirsdag": 1, "tir": 1, "tuesday": 1, "tue": 1, "tues": 1,
-    "onsdag": 2, "ons": 2, "wednesday": 2, "wed": 2,
-    "torsdag": 3, "tor": 3, "thursday": 3, "thu": 3, "thurs": 3,
-    "fredag": 4, "fre": 4, "friday": 4, "fri": 4,
-    "lørdag": 5, "lør": 5, "lordag": 5, "saturday": 5, "sat": 5,
-    "søndag": 6, "søn": 6, "sondag": 6, "sunday": 6, "sun": 6,
+_RELATIVE_EXTRA = {
+    "idag": 0,
+    "imorgen": 1, "imorgon": 1,
+    "overmorgen": 2, "overmorgon": 2,
 }  # fmt: skip
-RELATIVE = {
-    "today": 0, "i dag": 0, "idag": 0,
-    "tomorrow": 1, "i morgen": 1, "imorgen": 1,
-    "i overmorgen": 2, "overmorgen": 2,
-}  # fmt: skip
-NB_MONTHS = (
-    "januar februar mars april mai juni juli august september oktober november desember".split()
-)
-EN_MONTHS = (
-    "January February March April May June July August September October November December".split()
-)
-NB_DAYS = "mandag tirsdag onsdag torsdag fredag lørdag søndag".split()
-EN_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+MONTHS: dict[str, int] = {**formats.month_words(), **_MONTH_EXTRA}
+WEEKDAYS: dict[str, int] = {**formats.weekday_words(), **_WEEKDAY_EXTRA}
+RELATIVE: dict[str, int] = {**formats.relative_day_words(), **_RELATIVE_EXTRA}
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?\.?$")
@@ -243,21 +230,6 @@ def parse_duration(text: str) -> timedelta:
     if delta <= timedelta(0) or delta > timedelta(days=366):
         raise UserError("parse.bad_duration", value=value)
     return delta
-
-
-def format_date(d: date, lang: str) -> str:
-    """``1. desember 2026`` (nb) or ``1 December 2026`` (en)."""
-    if lang == "en":
-        return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
-    return f"{d.day}. {NB_MONTHS[d.month - 1]} {d.year}"
-
-
-def format_datetime(dt: datetime, lang: str, tz: ZoneInfo) -> str:
-    """``tirsdag 8. desember 2026 kl. 10.00`` (nb) or ``Tuesday 8 December 2026 at 10:00``."""
-    local = dt.astimezone(tz)
-    if lang == "en":
-        return f"{EN_DAYS[local.weekday()]} {format_date(local.date(), 'en')} at {local:%H:%M}"
-    return f"{NB_DAYS[local.weekday()]} {format_date(local.date(), 'nb')} kl. {local:%H.%M}"
 
 
 def dst_unsafe(at: time, tz: ZoneInfo, start: date | None = None, days: int = 400) -> bool:

@@ -1,4 +1,4 @@
-"""Every user-facing sentence, in Norwegian Bokmål (default) and English.
+"""Every user-facing sentence, in Norwegian Bokmål (default), Norwegian Nynorsk and English.
 
 Catalogues live in ``bot/text/locales/<lang>/<domain>.toml``; a key is ``<domain>.<name>``.
 Texts use ``str.format`` placeholders: ``t("nb", "decision.logged", ref="D-1")``.
@@ -11,8 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
 
-Lang = Literal["nb", "en"]
-LANGUAGES: Final[tuple[Lang, ...]] = ("nb", "en")
+Lang = Literal["nb", "nn", "en"]
+LANGUAGES: Final[tuple[Lang, ...]] = ("nb", "nn", "en")
 DEFAULT_LANG: Final[Lang] = "nb"
 
 
@@ -40,12 +40,16 @@ def _flatten(prefix: str, data: dict[str, Any], out: dict[str, str]) -> None:
 
 
 def as_lang(value: str | None) -> Lang:
-    """Coerce a stored or configured language code to a supported one."""
-    return "en" if value == "en" else "nb"
+    """Coerce a stored or configured language code to a supported one (Bokmål if unknown)."""
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return DEFAULT_LANG
 
 
 def t(lang: Lang | str, key: str, /, **params: Any) -> str:
-    """The text for ``key`` in ``lang`` (falling back to Bokmål), formatted with ``params``."""
+    """The text for ``key`` in ``lang`` (falling back to Bokmål, the closest to Nynorsk),
+    formatted with ``params``."""
     texts = catalogue(as_lang(lang))
     template = texts.get(key) or catalogue(DEFAULT_LANG).get(key)
     if template is None:

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from bot.errors import UserError
+from bot.text.formats import format_time, weekday_name
 from bot.text.holidays import holiday, next_working_day
+from bot.text.i18n import t
 
 RULES = ("weekly", "monthly", "quarterly")
 _MONTHS = {"monthly": 1, "quarterly": 3}
-NB_DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _check(rule: str) -> None:
@@ -102,19 +102,13 @@ def occurrences(
 
 
 def ordinal_description(first: datetime, rule: str, tz: ZoneInfo, lang: str) -> str:
-    """``2. tirsdag i måneden kl. 10:00`` / ``2nd Tuesday of the month 10:00``."""
+    """``2. tirsdag i måneden kl. 10.00`` / ``2. tysdag i månaden kl. 10.00`` /
+    ``2nd Tuesday of the month 10:00``."""
     _check(rule)
     local = first.astimezone(tz)
-    clock = f"{local:%H:%M}"
+    day, clock = weekday_name(local.weekday(), lang), format_time(local.time(), lang)
     if rule == "weekly":
-        if lang == "en":
-            return f"every week ({EN_DAYS[local.weekday()]} {clock})"
-        return f"hver uke ({NB_DAYS[local.weekday()]} kl. {clock})"
+        return t(lang, "meeting.rule_weekly", day=day, clock=clock)
     n = ordinal(local.date())
-    if lang == "en":
-        which = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}[n]
-        period = "of the month" if rule == "monthly" else "every quarter"
-        return f"{which} {EN_DAYS[local.weekday()]} {period} {clock}"
-    which = "siste" if n == -1 else f"{n}."
-    period = "i måneden" if rule == "monthly" else "hvert kvartal"
-    return f"{which} {NB_DAYS[local.weekday()]} {period} kl. {clock}"
+    which = t(lang, "meeting.ordinal_last") if n == -1 else t(lang, f"meeting.ordinal_{n}")
+    return t(lang, f"meeting.rule_{rule}", which=which, day=day, clock=clock)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.orgconfig import OrgConfig
 from bot.text import guard
+from bot.text.formats import format_number
 from bot.text.i18n import t
 from handlers.ids import Action
 
@@ -173,4 +174,4 @@ def more(lang: str, shown: int, total: int, command: str) -> list[str]:
     """``… og 12 til: `/issue list``` when a list shows fewer than it has, else nothing."""
     if total <= shown:
         return []
-    return [t(lang, "common.more", count=total - shown, command=command)]
+    return [t(lang, "common.more", count=format_number(total - shown, lang), command=command)]

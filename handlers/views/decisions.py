@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from bot.text.dates import format_date
+from bot.text.formats import format_date, format_number
 from bot.text.i18n import Lang, t
 from handlers.ids import Block, Callback
 from handlers.views import screening
@@ -119,7 +119,16 @@ def listing(
     lines = [one_line(d, lang) for d in decisions]
     blocks = sections("\n".join(lines))
     if total > len(decisions):
-        blocks.append(context(t(lang, more_key, shown=len(decisions), total=total)))
+        blocks.append(
+            context(
+                t(
+                    lang,
+                    more_key,
+                    shown=format_number(len(decisions), lang),
+                    total=format_number(total, lang),
+                )
+            )
+        )
     return "\n".join(lines), blocks
 
 

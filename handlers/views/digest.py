@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest import Digest
 from bot.orgconfig import OrgConfig
-from bot.text.dates import format_date
+from bot.text.formats import format_date, format_number
 from bot.text.i18n import Lang, t
 from handlers.views import meetings as meeting_views
 from handlers.views.blocks import (
@@ -45,14 +45,17 @@ def _issue_part(
 ) -> list[str]:
     if not total:
         return []
-    lines = [f"*{t(lang, key, count=total)}*", *(_issue_line(i) for i in issues)]
+    lines = [
+        f"*{t(lang, key, count=format_number(total, lang))}*",
+        *(_issue_line(i) for i in issues),
+    ]
     return lines + more(lang, len(issues), total, command)
 
 
 def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
     if not digest.decisions_total:
         return []
-    lines = [f"*{t(lang, 'digest.decisions', count=digest.decisions_total)}*"]
+    lines = [f"*{t(lang, 'digest.decisions', count=format_number(digest.decisions_total, lang))}*"]
     by_code: dict[str, list[Decision]] = {}
     for decision in digest.decisions:
         for row in decision.departments or []:
@@ -73,7 +76,7 @@ def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
 def _waiting(digest: Digest, lang: Lang) -> list[str]:
     if not digest.waiting_total:
         return []
-    lines = [f"*{t(lang, 'digest.waiting', count=digest.waiting_total)}*"]
+    lines = [f"*{t(lang, 'digest.waiting', count=format_number(digest.waiting_total, lang))}*"]
     for issue in digest.waiting:
         codes = ", ".join(d.department for d in issue.departments if not d.acked_by)
         lines.append(
@@ -86,9 +89,8 @@ def _waiting(digest: Digest, lang: Lang) -> list[str]:
 def _meetings(digest: Digest, lang: Lang, tz: ZoneInfo) -> list[str]:
     if not digest.meetings_total:
         return []
-    lines = [
-        f"*{t(lang, 'digest.meetings', count=digest.meetings_total, days=digest.lookahead_days)}*"
-    ]
+    count = format_number(digest.meetings_total, lang)
+    lines = [f"*{t(lang, 'digest.meetings', count=count, days=digest.lookahead_days)}*"]
     lines += [
         "• " + meeting_views.one_line(meeting, lang, tz, agenda)
         for meeting, agenda in digest.meetings
@@ -124,9 +126,9 @@ def render(digest: Digest, org: OrgConfig, lang: Lang) -> tuple[str, Blocks]:
         pairs = []
         for code in org.department_codes:
             open_count, overdue = digest.open_per_department.get(code, (0, 0))
-            value = t(lang, "digest.open_count", count=open_count)
+            value = t(lang, "digest.open_count", count=format_number(open_count, lang))
             if overdue:
-                value += " · " + t(lang, "digest.overdue_count", count=overdue)
+                value += " · " + t(lang, "digest.overdue_count", count=format_number(overdue, lang))
             pairs.append((code, value))
         blocks.extend(fields(pairs))
     blocks.append(divider())

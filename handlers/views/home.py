@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.home import Home
 from bot.orgconfig import OrgConfig
-from bot.text.dates import format_datetime
+from bot.text.formats import format_datetime, format_number
 from bot.text.i18n import Lang, t
 from handlers.ids import Action, IssueAction, MeetingAction
 from handlers.views import decisions as decision_views
@@ -34,7 +34,7 @@ Blocks = list[dict[str, Any]]
 def _mine(home: Home, lang: Lang) -> Blocks:
     if not home.mine_total:
         return [section(t(lang, "home.mine_none"))]
-    lines = [f"*{t(lang, 'home.mine', count=home.mine_total)}*"]
+    lines = [f"*{t(lang, 'home.mine', count=format_number(home.mine_total, lang))}*"]
     lines += ["• " + issue_views.one_line(i, lang, home.today) for i in home.mine]
     lines += more(lang, len(home.mine), home.mine_total, "/issue list mine")
     return sections("\n".join(lines))[:3]
@@ -54,9 +54,8 @@ def _waiting(home: Home, lang: Lang) -> Blocks:
     codes = ", ".join(home.departments)
     if not home.waiting_total:
         return [section(t(lang, "home.waiting_none", codes=codes))]
-    blocks: Blocks = [
-        section(f"*{t(lang, 'home.waiting', codes=codes, count=home.waiting_total)}*")
-    ]
+    count = format_number(home.waiting_total, lang)
+    blocks: Blocks = [section(f"*{t(lang, 'home.waiting', codes=codes, count=count)}*")]
     for issue in home.waiting:
         pending = _pending_codes(issue, home)
         accessory = None
@@ -79,7 +78,7 @@ def _waiting(home: Home, lang: Lang) -> Blocks:
 def _meetings(home: Home, lang: Lang, org: OrgConfig) -> Blocks:
     if not home.meetings_total:
         return [section(t(lang, "home.meetings_none", days=home.lookahead_days))]
-    lines = [f"*{t(lang, 'home.meetings', count=home.meetings_total)}*"]
+    lines = [f"*{t(lang, 'home.meetings', count=format_number(home.meetings_total, lang))}*"]
     lines += [
         "• " + meeting_views.one_line(meeting, lang, org.timezone, agenda)
         for meeting, agenda in home.meetings

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from bot.text.dates import format_date, format_datetime
+from bot.text.formats import format_date, format_datetime, format_number
 from bot.text.i18n import Lang, t
 from handlers.ids import IssueAction, IssueBlock, IssueCallback
 from handlers.views import screening
@@ -160,7 +160,16 @@ def listing(issues: Sequence[Issue], total: int, lang: Lang, today: date) -> tup
     lines = "\n".join(one_line(i, lang, today) for i in issues)
     blocks = sections(lines)
     if total > len(issues):
-        blocks.append(context(t(lang, "issue.list_more", shown=len(issues), total=total)))
+        blocks.append(
+            context(
+                t(
+                    lang,
+                    "issue.list_more",
+                    shown=format_number(len(issues), lang),
+                    total=format_number(total, lang),
+                )
+            )
+        )
     return lines, blocks
 
 

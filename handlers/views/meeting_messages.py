@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text.dates import format_datetime
+from bot.text.formats import format_datetime, format_number
 from bot.text.i18n import Lang, t
 from handlers.ids import MeetingAction
 from handlers.views.blocks import actions, button, clip, context, fields, quote, section
@@ -100,7 +100,12 @@ def status_request(
     if len(issues) > len(shown):
         blocks.append(
             context(
-                t(lang, "meeting.more", count=len(issues) - len(shown), command="/issue list mine")
+                t(
+                    lang,
+                    "meeting.more",
+                    count=format_number(len(issues) - len(shown), lang),
+                    command="/issue list mine",
+                )
             )
         )
     return text, blocks

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.meetings import Details, Scheduled
 from bot.orgconfig import MeetingSeries, OrgConfig
-from bot.text.dates import format_date, format_datetime
+from bot.text.formats import format_date, format_datetime, format_number, format_time
 from bot.text.holidays import holiday, holiday_name
 from bot.text.i18n import Lang, t
 from bot.text.recurrence import ordinal_description
@@ -40,7 +40,7 @@ def when(meeting: Meeting, lang: Lang, tz: ZoneInfo) -> str:
     end = meeting.ends_at.astimezone(tz)
     text = format_datetime(meeting.starts_at, lang, tz)
     if end.date() == start.date():
-        return text + (f"–{end:%H:%M}" if lang == "en" else f"–{end:%H.%M}")
+        return f"{text}–{format_time(end, lang)}"
     return f"{text} – {format_datetime(meeting.ends_at, lang, tz)}"
 
 
@@ -70,7 +70,16 @@ def listing(
     lines = "\n".join(one_line(m, lang, tz, counts.get(m.id, 0)) for m in meetings)
     blocks = [header(t(lang, "meeting.list_title")), *sections(lines)]
     if total > len(meetings):
-        blocks.append(context(t(lang, "meeting.list_more", shown=len(meetings), total=total)))
+        blocks.append(
+            context(
+                t(
+                    lang,
+                    "meeting.list_more",
+                    shown=format_number(len(meetings), lang),
+                    total=format_number(total, lang),
+                )
+            )
+        )
     return lines, blocks
 
 
@@ -235,7 +244,9 @@ def _suggested(data: Details, lang: Lang) -> Blocks:
     ]
     if data.suggestion_total > len(data.suggestions):
         more = data.suggestion_total - len(data.suggestions)
-        lines.append(t(lang, "meeting.more", count=more, command="/issue list"))
+        lines.append(
+            t(lang, "meeting.more", count=format_number(more, lang), command="/issue list")
+        )
     return _titled(lang, "meeting.suggest_title", lines)
 
 

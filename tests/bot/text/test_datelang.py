@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from bot.text.dates import (
     parse_datetime,
     parse_duration,
 )
+from bot.text.formats import format_number, format_time, month_name, weekday_name
 from bot.text.i18n import t
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -185,12 +186,134 @@ def test_durations() -> None:
             parse_duration(bad)
 
 
-def test_formatting_in_both_languages() -> None:
-    assert format_date(date(2026, 12, 1), "nb") == "1. desember 2026"
-    assert format_date(date(2026, 12, 1), "en") == "1 December 2026"
-    moment = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
-    assert format_datetime(moment, "nb", OSLO) == "tirsdag 8. desember 2026 kl. 10.00"
-    assert format_datetime(moment, "en", OSLO) == "Tuesday 8 December 2026 at 10:00"
+# every name the parser read when it had hand-written lists, before the names came from CLDR
+OLD_MONTHS = {
+    "januar": 1, "january": 1, "jan": 1, "februar": 2, "february": 2, "feb": 2,
+    "mars": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mai": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nov": 11, "desember": 12, "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+OLD_WEEKDAYS = {
+    "mandag": 0, "man": 0, "monday": 0, "mon": 0,
+    "tirsdag": 1, "tir": 1, "tuesday": 1, "tue": 1, "tues": 1,
+    "onsdag": 2, "ons": 2, "wednesday": 2, "wed": 2,
+    "torsdag": 3, "tor": 3, "thursday": 3, "thu": 3, "thurs": 3,
+    "fredag": 4, "fre": 4, "friday": 4, "fri": 4,
+    "lørdag": 5, "lør": 5, "lordag": 5, "saturday": 5, "sat": 5,
+    "søndag": 6, "søn": 6, "sondag": 6, "sunday": 6, "sun": 6,
+}  # fmt: skip
+OLD_RELATIVE = {
+    "today": 0, "i dag": 0, "idag": 0, "tomorrow": 1, "i morgen": 1, "imorgen": 1,
+    "i overmorgen": 2, "overmorgen": 2,
+}  # fmt: skip
+
+
+def _weekday(name: str) -> date:
+    return parse_date(name, today=TODAY)
+
+
+def test_every_form_read_before_is_still_read() -> None:
+    for name, month in OLD_MONTHS.items():
+        assert parse_date(f"14. {name} 2026", today=TODAY) == date(2026, month, 14), name
+        assert parse_date(f"14 {name.capitalize()}", today=TODAY).month == month, name
+    for name, weekday in OLD_WEEKDAYS.items():
+        assert _weekday(name).weekday() == weekday, name
+        assert TODAY <= _weekday(name) < TODAY + timedelta(days=7)
+    for name, days in OLD_RELATIVE.items():
+        assert parse_date(name.upper(), today=TODAY) == TODAY + timedelta(days=days), name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i morgon", date(2026, 11, 26)),
+        ("I morgon", date(2026, 11, 26)),
+        ("imorgon", date(2026, 11, 26)),
+        ("i overmorgon", date(2026, 11, 27)),
+        ("overmorgon", date(2026, 11, 27)),
+        ("måndag", date(2026, 11, 30)),
+        ("tysdag", date(2026, 12, 1)),
+        ("onsdag", TODAY),
+        ("laurdag", date(2026, 11, 28)),
+        ("sundag", date(2026, 11, 29)),
+        ("søndag", date(2026, 11, 29)),
+        ("14. mars", date(2027, 3, 14)),
+        ("1. desember 2026", date(2026, 12, 1)),
+    ],
+)
+def test_nynorsk_dates(text: str, expected: date) -> None:
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("i morgon 9:05", datetime(2026, 11, 26, 9, 5)),
+        ("tysdag kl. 10", datetime(2026, 12, 1, 10, 0)),
+        ("måndag klokka 14.30", datetime(2026, 11, 30, 14, 30)),
+        ("laurdag 12:00", datetime(2026, 11, 28, 12, 0)),
+    ],
+)
+def test_nynorsk_datetimes(text: str, local: datetime) -> None:
+    assert parse_datetime(text, now=NOW, tz=OSLO) == local.replace(tzinfo=OSLO)
+
+
+def test_two_letter_abbreviations_are_not_weekdays() -> None:
+    """CLDR's Nynorsk "to." and "on." are words, not days: an unreadable date, not a guess."""
+    for word in ("to", "on", "fr", "la", "må"):
+        with pytest.raises(UserError) as caught:
+            parse_date(word, today=TODAY)
+        assert caught.value.key == "parse.bad_date"
+
+
+@pytest.mark.parametrize(
+    ("lang", "day", "moment", "winter"),
+    [
+        (
+            "nb",
+            "1. desember 2026",
+            "tirsdag 8. desember 2026 kl. 10.00",
+            "lørdag 30. januar 2027 kl. 08.05",
+        ),
+        (
+            "nn",
+            "1. desember 2026",
+            "tysdag 8. desember 2026 kl. 10.00",
+            "laurdag 30. januar 2027 kl. 08.05",
+        ),
+        (
+            "en",
+            "1 December 2026",
+            "Tuesday 8 December 2026 at 10:00",
+            "Saturday 30 January 2027 at 08:05",
+        ),
+    ],
+)
+def test_formatting_in_each_language(lang: str, day: str, moment: str, winter: str) -> None:
+    assert format_date(date(2026, 12, 1), lang) == day
+    assert format_datetime(datetime(2026, 12, 8, 9, 0, tzinfo=UTC), lang, OSLO) == moment
+    assert format_datetime(datetime(2027, 1, 30, 7, 5, tzinfo=UTC), lang, OSLO) == winter
+
+
+def test_formatting_is_in_the_time_zone_given() -> None:
+    summer = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 July in Oslo
+    assert format_datetime(summer, "nn", OSLO) == "onsdag 1. juli 2026 kl. 00.30"
+    assert format_datetime(summer, "en", ZoneInfo("UTC")) == "Tuesday 30 June 2026 at 22:30"
+    assert format_time(summer, "nb", OSLO) == "00.30"
+    assert format_time(time(14, 0), "en") == "14:00"
+
+
+def test_weekday_and_month_names_and_numbers() -> None:
+    assert [weekday_name(n, "nn") for n in range(7)] == [
+        "måndag", "tysdag", "onsdag", "torsdag", "fredag", "laurdag", "søndag",
+    ]  # fmt: skip
+    assert weekday_name(0, "nb") == "mandag" and weekday_name(6, "en") == "Sunday"
+    assert month_name(12, "nn") == "desember" and month_name(5, "en") == "May"
+    assert format_number(12345, "nb") == format_number(12345, "nn") == "12\N{NO-BREAK SPACE}345"
+    assert format_number(12345, "en") == "12,345"
+    assert format_number(7, "nn") == "7"
+    assert format_number(1234.5, "nb") == "1\N{NO-BREAK SPACE}234,5"
 
 
 @settings(max_examples=400, deadline=None)

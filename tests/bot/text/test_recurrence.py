@@ -244,19 +244,24 @@ def test_localize_in_the_gap_and_the_fold() -> None:
 @pytest.mark.parametrize(
     ("first", "rule", "lang", "expected"),
     [
-        ("2026-12-08 10:00", "weekly", "nb", "hver uke (tirsdag kl. 10:00)"),
+        ("2026-12-08 10:00", "weekly", "nb", "hver uke (tirsdag kl. 10.00)"),
         ("2026-12-08 10:00", "weekly", "en", "every week (Tuesday 10:00)"),
-        ("2026-12-08 10:00", "monthly", "nb", "2. tirsdag i måneden kl. 10:00"),
+        ("2026-12-08 10:00", "monthly", "nb", "2. tirsdag i måneden kl. 10.00"),
         ("2026-12-08 10:00", "monthly", "en", "2nd Tuesday of the month 10:00"),
-        ("2026-12-08 10:00", "quarterly", "nb", "2. tirsdag hvert kvartal kl. 10:00"),
+        ("2026-12-08 10:00", "quarterly", "nb", "2. tirsdag hvert kvartal kl. 10.00"),
         ("2026-12-08 10:00", "quarterly", "en", "2nd Tuesday every quarter 10:00"),
-        ("2026-12-29 10:00", "monthly", "nb", "siste tirsdag i måneden kl. 10:00"),
+        ("2026-12-29 10:00", "monthly", "nb", "siste tirsdag i måneden kl. 10.00"),
         ("2026-12-29 10:00", "monthly", "en", "last Tuesday of the month 10:00"),
         ("2027-05-01 08:30", "monthly", "en", "1st Saturday of the month 08:30"),
         ("2027-05-20 14:15", "quarterly", "en", "3rd Thursday every quarter 14:15"),
-        ("2027-05-26 09:05", "monthly", "nb", "4. onsdag i måneden kl. 09:05"),
-        ("2027-05-30 12:00", "weekly", "nb", "hver uke (søndag kl. 12:00)"),
-        ("2027-05-28 12:00", "weekly", "nb", "hver uke (fredag kl. 12:00)"),
+        ("2027-05-26 09:05", "monthly", "nb", "4. onsdag i måneden kl. 09.05"),
+        ("2027-05-30 12:00", "weekly", "nb", "hver uke (søndag kl. 12.00)"),
+        ("2027-05-28 12:00", "weekly", "nb", "hver uke (fredag kl. 12.00)"),
+        ("2026-12-08 10:00", "weekly", "nn", "kvar veke (tysdag kl. 10.00)"),
+        ("2026-12-08 10:00", "monthly", "nn", "2. tysdag i månaden kl. 10.00"),
+        ("2026-12-08 10:00", "quarterly", "nn", "2. tysdag kvart kvartal kl. 10.00"),
+        ("2026-12-29 10:00", "monthly", "nn", "siste tysdag i månaden kl. 10.00"),
+        ("2027-05-01 08:30", "monthly", "nn", "1. laurdag i månaden kl. 08.30"),
     ],
 )
 def test_descriptions(first: str, rule: str, lang: str, expected: str) -> None:
@@ -265,7 +270,7 @@ def test_descriptions(first: str, rule: str, lang: str, expected: str) -> None:
 
 def test_description_uses_the_local_clock() -> None:
     first = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
-    assert ordinal_description(first, "monthly", OSLO, "nb") == "2. tirsdag i måneden kl. 10:00"
+    assert ordinal_description(first, "monthly", OSLO, "nb") == "2. tirsdag i måneden kl. 10.00"
 
 
 def is_spring_forward(day: date) -> bool:
