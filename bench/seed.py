@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
 
+from storage import search
 from storage.db import Database
 from storage.models import Counter, Decision, DecisionDepartment, DecisionTag
 
@@ -70,27 +72,7 @@ def seed_decisions(db: Database, count: int, *, seed: int = 7, chunk: int = 5000
                 ],
             )
         session.execute(update(Counter).where(Counter.kind == "D").values(value=count))
-        tags = (
-            "(SELECT COALESCE(string_agg(tag, ' '), '') FROM decision_tags t "
-            "WHERE t.decision_id = d.id)"
-        )
-        if db.dialect == "sqlite":
-            tags = tags.replace("string_agg(tag, ' ')", "group_concat(tag, ' ')")
-            session.execute(
-                text(
-                    "INSERT INTO decision_fts (rowid, title, details, tags) "
-                    f"SELECT id, title, details, {tags} FROM decisions d"
-                )
-            )
-        else:
-            session.execute(
-                text(
-                    "INSERT INTO decision_search (decision_id, document) SELECT id, "
-                    "setweight(to_tsvector('simple', title), 'A') || "
-                    f"setweight(to_tsvector('simple', {tags}), 'B') || "
-                    "setweight(to_tsvector('simple', details), 'C') FROM decisions d"
-                )
-            )
+        index_all(session, count, chunk)
     if db.dialect == "postgresql":
         with db.session() as session:
             session.execute(
@@ -98,6 +80,18 @@ def seed_decisions(db: Database, count: int, *, seed: int = 7, chunk: int = 5000
             )
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+
+
+def index_all(session: Session, count: int, chunk: int) -> None:
+    """The search index of decisions 1..count, built as the use cases build it."""
+    for first in range(1, count + 1, chunk):
+        found = session.scalars(
+            select(Decision)
+            .where(Decision.id.between(first, first + chunk - 1))
+            .order_by(Decision.id)
+        )
+        search.index(session, [search.of_decision(d) for d in found])
+        session.expunge_all()
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, departments, permissions, screening
+from bot import search as searching
 from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -114,9 +115,7 @@ def log(
         now,
     )  # fmt: skip
     screening.screen_new(session, actor=actor, record=decision, asked=screen, now=now)
-    search.index_decision(
-        session, decision.id, checked.title, checked.details, " ".join(checked.tags)
-    )
+    search.index(session, [search.of_decision(decision)])
     return decision
 
 
@@ -258,7 +257,6 @@ def latest(
 
 
 def find(session: Session, words: str, limit: int = 10) -> list[Decision]:
-    """Full-text search over title, details and tags; best first."""
-    if not search.terms(words):
-        raise UserError("decision.search_needs_words")
-    return store.by_ids(session, search.search_decisions(session, words, limit))
+    """The decisions best matching ``words`` (SPEC §11: title, tags, details), best first."""
+    found = searching.find(session, words=words, kinds=(search.DECISION,), limit=limit)
+    return [f.record for f in found if isinstance(f.record, Decision)]

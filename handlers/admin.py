@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import bindings, calendar, digest
+from bot import search as searching
 from bot import status as bot_status
 from bot.automation import meeting_reminders
 from bot.errors import UserError
@@ -18,6 +19,7 @@ from bot.text.i18n import LANGUAGES, Lang, t
 from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
 from handlers.slash import CommandSpec, Request, run_command
+from handlers.views import search as search_views
 from handlers.views.blocks import section, sections
 
 
@@ -159,6 +161,13 @@ def calendar_feed(req: Request) -> Answer:
     return Answer(text, [section(text)])
 
 
+def search(req: Request) -> Answer:
+    kinds = searching.kind_of(req.option("kind"))
+    found = searching.find(req.session, words=req.parsed.text, kinds=kinds)
+    text, blocks = search_views.hits(found, req.lang)
+    return Answer(text, blocks)
+
+
 def usage(req: Request) -> Answer:
     return overview(req)
 
@@ -172,8 +181,9 @@ SPEC = CommandSpec(
         "channel": channel,
         "status": status,
         "calendar": calendar_feed,
+        "search": search,
     },
-    options={},
+    options={"search": ("kind",)},
     default="help",
 )
 

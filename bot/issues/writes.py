@@ -18,7 +18,7 @@ from bot.issues.notices import refresh_notices, tell_departments, tell_owner, te
 from bot.issues.reads import get
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from storage import common
+from storage import common, search
 from storage import decisions as decision_store
 from storage.models import Decision, Issue, IssueDepartment, IssueNote
 
@@ -80,6 +80,7 @@ def register(
     session.flush()
     audit.change(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
     screening.screen_new(session, actor=actor, record=issue, asked=screen, now=now)
+    search.index(session, [search.of_issue(issue, notes=())])
     tell_departments(session, org, issue, codes, now)
     if owner != actor.user_id:
         tell_owner(session, issue, now)
@@ -106,6 +107,7 @@ def add_note(
     )
     issue.last_activity_at = now
     audit.change(session, actor, issue, "noted", {"note": body}, now)
+    search.index(session, [search.of_issue(issue)])
     return issue
 
 

@@ -23,6 +23,7 @@ from bot.text import guard
 from bot.text.holidays import holiday
 from storage import issues as issue_store
 from storage import meetings as store
+from storage import search
 from storage.models import AgendaItem, Attendance, Issue, Meeting
 
 
@@ -79,6 +80,7 @@ def add_agenda(
         {"text": body, "department": code, "issue": Issue.ref_of(issue) if issue else None},
         now,
     )  # fmt: skip
+    search.index(session, [search.of_meeting(meeting)])
     meeting_reminders.refresh_invites(session, meeting, now)
     return meeting, item
 

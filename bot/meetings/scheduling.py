@@ -22,6 +22,7 @@ from bot.text import guard, recurrence
 from bot.text.dates import check_range
 from bot.text.holidays import holiday
 from storage import meetings as store
+from storage import search
 from storage.models import Meeting, Recurrence
 
 # occurrences exist for at least the next 12 months; the scheduler keeps extending
@@ -125,6 +126,7 @@ def _schedule_one(session: Session, asked: _Checked, actor: Actor, now: datetime
     )  # fmt: skip
     session.add(meeting)
     session.flush()
+    search.index(session, [search.of_meeting(meeting, agenda=())])
     return Scheduled(meeting=meeting, last=meeting)
 
 
@@ -217,6 +219,7 @@ def _occurrences(
         made.append((meeting, occ.moved_from or occ.start.date(), occ.holiday))
     session.add_all([m for m, _, _ in made])
     session.flush()
+    search.index(session, [search.of_meeting(m, agenda=()) for m, _, _ in made])
     return made
 
 

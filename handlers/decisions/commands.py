@@ -8,6 +8,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import decisions
+from bot import search as searching
 from bot.decisions import DecisionInput
 from bot.errors import UserError
 from bot.text.dates import parse_date
@@ -19,6 +20,7 @@ from handlers.decisions import forms
 from handlers.ids import Command
 from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import decisions as views
+from handlers.views import search as search_views
 from storage.models import Decision
 
 NEW_OPTIONS = (
@@ -72,14 +74,8 @@ def listing(req: Request) -> Answer:
 
 
 def search(req: Request) -> Answer:
-    found = decisions.find(req.session, req.parsed.text)
-    text, blocks = views.listing(
-        found,
-        len(found),
-        req.lang,
-        empty_key="decision.search_empty",
-        more_key="decision.list_more",
-    )
+    found = searching.find(req.session, words=req.parsed.text, kinds=(searching.DECISION,))
+    text, blocks = search_views.hits(found, req.lang)
     return Answer(text, blocks)
 
 

@@ -8,6 +8,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import issues
+from bot import search as searching
 from bot.errors import UserError
 from bot.text.dates import parse_date
 from bot.text.grammar import parse_ref, parse_user, split_list
@@ -18,6 +19,7 @@ from handlers.ids import Command
 from handlers.issues import forms
 from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import issues as views
+from handlers.views import search as search_views
 from handlers.views.blocks import section
 from storage.models import Decision, Issue
 
@@ -156,6 +158,12 @@ def ack(req: Request) -> Answer:
     )
 
 
+def search(req: Request) -> Answer:
+    found = searching.find(req.session, words=req.parsed.text, kinds=(searching.ISSUE,))
+    text, blocks = search_views.hits(found, req.lang)
+    return Answer(text, blocks)
+
+
 def usage(req: Request) -> Answer:
     return Answer(t(req.lang, "issue.help"))
 
@@ -164,7 +172,7 @@ SPEC = CommandSpec(
     name=Command.ISSUE,
     subcommands={
         "new": new, "list": listing, "show": show, "note": note, "assign": assign,
-        "close": close, "reopen": reopen, "ack": ack,
+        "close": close, "reopen": reopen, "ack": ack, "search": search,
         **screening.subcommands(screening.ISSUE), "help": usage,
     },
     options={

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, text
 
 from storage.db import Base, Database
+from storage.search import SEARCH_TABLES
 
 COUNTERS = "INSERT INTO counters (kind, value) VALUES ('D', 0), ('I', 0), ('M', 0)"
 # the tables written since they were last emptied: a table truncated (or never written) has an
@@ -32,7 +33,7 @@ def empty_tables(db: Database) -> None:
     """
     with db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
-            tables = [*Base.metadata.tables, "decision_search"]
+            tables = [*Base.metadata.tables, "search_docs", "search_vocab"]
             written = list(connection.scalars(WRITTEN, {"tables": tables}))
             if written:
                 connection.execute(text(f"TRUNCATE {', '.join(written)} CASCADE"))
@@ -41,7 +42,10 @@ def empty_tables(db: Database) -> None:
             # references are checked when the transaction ends, so a cycle of them (an issue's
             # decision that names the issue) is no matter
             connection.execute(text("PRAGMA defer_foreign_keys = ON"))
-            connection.execute(text("DELETE FROM decision_fts"))
+            # the search index's own tables; their triggers keep the FTS5 tables in step
+            for table in SEARCH_TABLES:
+                if not table.endswith("_terms"):
+                    connection.execute(text(f"DELETE FROM {table}"))
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
         connection.execute(text(COUNTERS))
