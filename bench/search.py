@@ -8,7 +8,7 @@
 group of a case graded 3, the next 2, the rest 1) and MRR@10 (the first record of the first
 group), for returbot's engine and for two baselines over the same texts in SQLite's FTS5 with
 its own BM25: *BM25 (any word)*, the plain one, and *BM25 (all words, then prefixes)*, the
-decision search before this engine.
+decision search before this engine; with PostgreSQL, also its own ``norwegian`` configuration.
 
 **Latency** of the use case (`bot.search.find`: the engine, the records and their snippets)
 with 100,000 decisions, 20,000 issues with 5 notes each and 2,000 meetings with 4 agenda items,
@@ -112,12 +112,57 @@ def bm25(*, all_words: bool) -> Ranker:
     return rank
 
 
-def relevance_report(folder: str) -> None:
+def postgres_norwegian(url: str) -> Ranker:
+    """PostgreSQL's own ``norwegian`` text search configuration (its Snowball stemmer and stop
+    words, every word required, ``ts_rank_cd`` with title A, tags B, text C), over the same
+    texts: the other way the issue named, measured beside ours."""
+    db = empty_postgres(url)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("CREATE TABLE plain (ref text, kind text, document tsvector, n serial)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO plain (ref, kind, document) VALUES (:ref, :kind, "
+                "setweight(to_tsvector('norwegian', :title), 'A') || "
+                "setweight(to_tsvector('norwegian', :tags), 'B') || "
+                "setweight(to_tsvector('norwegian', :body), 'C'))"
+            ),
+            [
+                {
+                    "ref": r,
+                    "kind": d.kind,
+                    "title": d.title,
+                    "tags": " ".join(d.tags),
+                    "body": d.body,
+                }
+                for r, d in relevance.documents()
+            ],
+        )
+
+    def rank(case: relevance.Case) -> list[str]:
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT ref FROM plain, plainto_tsquery('norwegian', :q) AS q "
+                    "WHERE document @@ q AND kind = ANY(:kinds) "
+                    "ORDER BY ts_rank_cd(document, q) DESC, n DESC LIMIT 10"
+                ),
+                {"q": case.query, "kinds": list(case.kinds)},
+            )
+            return [r[0] for r in rows]
+
+    return rank
+
+
+def relevance_report(folder: str, pg: str) -> None:
     rankers = {
         "returbot": ours(folder),
         "BM25 (any word)": bm25(all_words=False),
         "BM25 (all words, then prefixes)": bm25(all_words=True),
     }
+    if pg:
+        rankers["PostgreSQL 'norwegian' + ts_rank_cd"] = postgres_norwegian(pg)
     cases = relevance.CASES
     print(f"relevance: {len(cases)} queries, {len(list(relevance.documents()))} records")
     for name, rank in rankers.items():
@@ -125,7 +170,7 @@ def relevance_report(folder: str) -> None:
         n = sum(ndcg(c, found[c.query]) for c in cases) / len(cases)
         mrr = sum(reciprocal_rank(c, found[c.query]) for c in cases) / len(cases)
         misses = sum(1 for c in cases if not found[c.query])
-        print(f"  {name:<33} nDCG@10 {n:.3f}  MRR@10 {mrr:.3f}  queries with no result {misses}")
+        print(f"  {name:<36} nDCG@10 {n:.3f}  MRR@10 {mrr:.3f}  queries with no result {misses}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,7 +324,7 @@ def main() -> None:
     parser.add_argument("--relevance-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        relevance_report(folder)
+        relevance_report(folder, args.pg)
         if args.relevance_only:
             return
         print(
