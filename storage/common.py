@@ -91,7 +91,8 @@ def recent_receipt(session: Session, user_id: str, fingerprint: str, since: date
         .order_by(CommandReceipt.id.desc())
         .limit(1)
     )
-    return session.scalar(stmt)
+    found = session.connection().execute(stmt).scalar()  # Core: no ORM on the hot path
+    return str(found) if found is not None else None
 
 
 def add_receipt(
@@ -105,8 +106,11 @@ def add_receipt(
 
 
 def user_language(session: Session, user_id: str) -> str | None:
-    pref = session.get(UserPreference, user_id)
-    return pref.language if pref else None
+    """The user's own language, if they chose one (read on every request: a Core select on
+    the session's connection, without the ORM's identity map)."""
+    stmt = select(UserPreference.language).where(UserPreference.user_id == user_id)
+    found = session.connection().execute(stmt).scalar()
+    return str(found) if found is not None else None
 
 
 def set_user_language(session: Session, user_id: str, language: str) -> None:

@@ -12,10 +12,13 @@ from storage.models import Decision, Issue, IssueDepartment
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
-def by_number(session: Session, number: int) -> Issue | None:
-    return session.scalar(
-        select(Issue).where(Issue.number == number).options(selectinload(Issue.notes))
-    )
+def by_number(session: Session, number: int, *, notes: bool = True) -> Issue | None:
+    """I-``number`` with its departments, and its notes unless ``notes=False`` (a change that
+    does not show them: one statement less)."""
+    statement = select(Issue).where(Issue.number == number)
+    if notes:
+        statement = statement.options(selectinload(Issue.notes))
+    return session.scalar(statement)
 
 
 def listing(

@@ -15,8 +15,9 @@ from storage.models import Decision, Issue
 STATUSES = ("open", "closed", "all")
 
 
-def get(session: Session, number: int) -> Issue:
-    issue = store.by_number(session, number)
+def get(session: Session, number: int, *, notes: bool = True) -> Issue:
+    """I-``number`` (its notes loaded unless ``notes=False``); a sentence if there is none."""
+    issue = store.by_number(session, number, notes=notes)
     if issue is None:
         raise UserError("common.issue_not_found", ref=Issue.ref_of(number))
     return issue
