@@ -39,8 +39,8 @@ test-quick: install
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 lint: install
-	$(BIN)/ruff check returbot bot handlers storage archive tests bench
-	$(BIN)/ruff format --check returbot bot handlers storage archive tests bench
+	$(BIN)/ruff check returbot bot handlers storage archive web mail tests bench
+	$(BIN)/ruff format --check returbot bot handlers storage archive web mail tests bench
 
 typecheck: install
 	$(BIN)/mypy

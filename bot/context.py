@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -18,7 +19,9 @@ class Actor:
     """A Slack user acting through a command, a button or a modal.
 
     ``coordinators`` names who may do coordinator-only things (for the refusal's sentence);
-    ``belonging`` answers which departments the user belongs to (``bot.permissions``).
+    ``belonging`` answers which departments the user belongs to (``bot.permissions``);
+    ``team`` is the user's Slack team as the request said it (None where it did not), which
+    makes a partner agency's user a member of it (Slack Connect, SPEC §8).
     """
 
     user_id: str
@@ -26,6 +29,13 @@ class Actor:
     is_coordinator: bool = False
     coordinators: tuple[str, ...] = ()
     belonging: Belonging | None = field(default=None, compare=False, repr=False)
+    team: str | None = None
+
+    def in_team(self, team: str | None, teams: Mapping[str, str]) -> Actor:
+        """The same actor, known to be of Slack team ``team`` (``teams``: the departments'
+        Slack teams, code -> team ID)."""
+        belonging = self.belonging.in_team(team, teams) if self.belonging is not None else None
+        return replace(self, team=team or None, belonging=belonging)
 
 
 class Clock(Protocol):

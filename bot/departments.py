@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from bot import bindings
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
+from bot.outbox.alerts import DM_FALLBACK
 
 
 def resolve(org: OrgConfig, codes: Iterable[str], *, required: bool = False) -> list[str]:
@@ -24,3 +29,14 @@ def resolve(org: OrgConfig, codes: Iterable[str], *, required: bool = False) -> 
     if required and not out:
         raise UserError("common.department_required", valid=", ".join(org.department_codes))
     return out
+
+
+def dm_fallback(session: Session, org: OrgConfig) -> dict[str, Any]:
+    """The payload extra of a DM: the channel of each partner agency with a Slack team, where
+    the DM goes, with a mention, if Slack refuses it for a user of that team (SPEC §8)."""
+    teams = org.slack_teams
+    if not teams:
+        return {}
+    bound = bindings.department_channels(session, org)
+    reach = {team: [code, bound[code]] for code, team in teams.items() if bound.get(code)}
+    return {DM_FALLBACK: reach} if reach else {}

@@ -9,6 +9,7 @@ back, if it is still the same week.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +28,9 @@ from storage.models import AuditEntry, Decision, DigestRun, Issue, Meeting
 
 KIND = "digest"
 SHOWN = 10  # items listed per section before "… and N more"
+# every item, to be filtered by department (a shared channel's digest): the week's and the open
+# issues, never the whole history
+ALL = 100_000
 INSTALLED = "installed_at"
 # the cron job fires at the slot; a run a moment early still counts as the slot's
 EARLY = timedelta(seconds=5)
@@ -84,6 +88,15 @@ class Digest:
     meetings: list[tuple[Meeting, int]] = field(default_factory=list)
     meetings_total: int = 0
     lookahead_days: int = 14
+    # the departments it is about: None for all; in a channel shared with other organisations
+    # only those bound to that channel (SPEC §8)
+    departments: tuple[str, ...] | None = None
+
+    def codes(self, org: OrgConfig) -> tuple[str, ...]:
+        """The departments whose figures it shows, in the config's order."""
+        if self.departments is None:
+            return org.department_codes
+        return tuple(c for c in org.department_codes if c in self.departments)
 
     @property
     def is_empty(self) -> bool:
@@ -99,9 +112,14 @@ class Digest:
 
 
 def compose(
-    session: Session, org: OrgConfig, now: datetime, *, week: Week | None = None, shown: int = SHOWN
-) -> Digest:
-    """The digest of ``week`` (default: this week) from the database, as it stands at ``now``."""
+    session: Session, org: OrgConfig, now: datetime, *, week: Week | None = None,
+    shown: int = SHOWN, only: Collection[str] | None = None,
+) -> Digest:  # fmt: skip
+    """The digest of ``week`` (default: this week) from the database, as it stands at ``now``;
+    ``only``: just what concerns these departments (a channel shared with other organisations,
+    SPEC §8), every other department's issues, decisions, meetings and figures left out."""
+    if only is not None:
+        return _only(compose(session, org, now, week=week, shown=ALL), org, set(only), shown)
     week = week or week_of(now, org)
     today = now.astimezone(org.timezone).date()
     start, end = week.start, week.end
@@ -116,6 +134,43 @@ def compose(
     ahead = now + timedelta(days=org.lookahead_days)
     out.meetings, out.meetings_total = store.meetings_ahead(session, now, ahead, shown)
     return out
+
+
+def _only(full: Digest, org: OrgConfig, codes: set[str], shown: int) -> Digest:
+    """``full`` cut down to what concerns ``codes``, each list to ``shown`` again."""
+
+    def issues(found: list[Issue]) -> tuple[list[Issue], int]:
+        mine = [i for i in found if codes & {d.department for d in i.departments}]
+        return mine[:shown], len(mine)
+
+    decisions = [d for d in full.decisions if codes & {r.department for r in d.departments}]
+    meetings = [
+        (m, n) for m, n in full.meetings if codes & set(_series_departments(org, m.series_key))
+    ]
+    out = Digest(week=full.week, today=full.today, lookahead_days=full.lookahead_days)
+    out.departments = tuple(c for c in org.department_codes if c in codes)
+    out.decisions, out.decisions_total = decisions[:shown], len(decisions)
+    out.decisions_per_department = {
+        c: n for c, n in full.decisions_per_department.items() if c in codes
+    }
+    out.opened, out.opened_total = issues(full.opened)
+    out.closed, out.closed_total = issues(full.closed)
+    out.overdue, out.overdue_total = issues(full.overdue)
+    out.waiting, out.waiting_total = issues(full.waiting)
+    out.open_per_department = {c: v for c, v in full.open_per_department.items() if c in codes}
+    out.meetings, out.meetings_total = meetings[:shown], len(meetings)
+    return out
+
+
+def _series_departments(org: OrgConfig, key: str) -> tuple[str, ...]:
+    series = org.meeting_series(key)
+    return () if series is None else (*series.departments, *series.optional)
+
+
+def departments_in(session: Session, org: OrgConfig, channel: str) -> tuple[str, ...]:
+    """The departments bound to ``channel``, in the config's order."""
+    bound = bindings.department_channels(session, org)
+    return tuple(code for code in org.department_codes if bound.get(code) == channel)
 
 
 def installed_at(session: Session, now: datetime) -> datetime:

@@ -145,7 +145,12 @@ def issues(session: Session) -> Iterator[dict[str, Any]]:
                 for n in i.notes
             ],
             "acknowledgements": [
-                {"department": x.department, "by": x.acked_by, "at": _iso(x.acked_at)}
+                # by a Slack user, or (one-click link) by an e-mail address
+                {
+                    "department": x.department,
+                    "by": x.acked_address or x.acked_by,
+                    "at": _iso(x.acked_at),
+                }
                 for x in i.departments
                 if x.acked_by
             ],

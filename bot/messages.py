@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot import digest, issues
+from bot import digest, issues, mailing
 from bot.automation import followups, meeting_reminders
 from bot.outbox import SentHook
 
@@ -28,8 +28,11 @@ COMPOSED: frozenset[str] = frozenset(
         meeting_reminders.MOVED,
         meeting_reminders.CANCELLED,
         digest.KIND,
+        *mailing.COMPOSED,
     }
 )
-CARRIED: frozenset[str] = frozenset({"alert", "confirmation", "fallback", meeting_reminders.ICS})
+CARRIED: frozenset[str] = frozenset(
+    {"alert", "confirmation", "fallback", meeting_reminders.ICS, *mailing.CARRIED}
+)
 # what runs in the transaction that records a kind as sent
 SENT_HOOKS: Mapping[str, Sequence[SentHook]] = {issues.NOTICE: (issues.remember_notice,)}

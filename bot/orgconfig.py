@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.errors import UserError
+from bot.text import emails
 from bot.text.dates import dst_unsafe
 from bot.text.i18n import LANGUAGES, Lang, as_lang
 
@@ -19,6 +21,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_TEAM = re.compile(r"^T[A-Z0-9]{2,20}$")  # a Slack team (workspace) ID, as Slack writes them
 
 
 class ConfigError(Exception):
@@ -31,6 +34,8 @@ class Department:
     name: str
     kind: Literal["internal", "external"]
     channel: str
+    slack_team: str = ""  # an external agency's own Slack team (Slack Connect, SPEC §8)
+    email: tuple[str, ...] = ()  # the addresses its e-mail goes to (SPEC §8)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class OrgConfig:
     departments: tuple[Department, ...]
     series: tuple[MeetingSeries, ...]
     source: str
+    # the deployment's, set from the environment (bot/settings.py): the sender of e-mail (None:
+    # no e-mail is sent) and the register's address in a browser (None: no web pages)
+    mail_from: str | None = None
+    web_url: str | None = None
 
     def department(self, code: str) -> Department | None:
         """The department with this code, case-insensitively."""
@@ -73,6 +82,17 @@ class OrgConfig:
     @property
     def department_codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.departments)
+
+    @property
+    def slack_teams(self) -> dict[str, str]:
+        """Department code -> its Slack team, for the departments that name one (SPEC §8)."""
+        return {d.code: d.slack_team for d in self.departments if d.slack_team}
+
+    def department_of_team(self, team: str | None) -> Department | None:
+        """The department whose Slack team ``team`` is (at most one: the config says so)."""
+        if not team:
+            return None
+        return next((d for d in self.departments if d.slack_team == team), None)
 
 
 # reminder offsets and follow-up times beyond a year would only overflow date arithmetic
@@ -217,9 +237,49 @@ class _Reader:
                     name=self.get(row, "name", where, str, code.upper()),
                     kind="external" if kind == "external" else "internal",
                     channel=self.get(row, "channel", where, str, ""),
+                    slack_team=self.slack_team(row, where, kind, out),
+                    email=self.email(row, where),
                 )
             )
         return tuple(out)
+
+    def email(self, row: dict[str, Any], where: str) -> tuple[str, ...]:
+        """The department's e-mail addresses (``email = ["vakt@pu.no"]``), each well-formed."""
+        given = self.get(row, "email", where, list, [])
+        out: list[str] = []
+        for value in given:
+            if not isinstance(value, str):
+                raise self.fail(f"{where}email", "must be a list of addresses in quotes")
+            try:
+                address = emails.checked(value.strip())
+            except UserError:
+                raise self.fail(
+                    f"{where}email", f"{value[:80]!r} is not an e-mail address like vakt@pu.no"
+                ) from None
+            if address not in out:
+                out.append(address)
+        return tuple(out)
+
+    def slack_team(
+        self, row: dict[str, Any], where: str, kind: str, earlier: list[Department]
+    ) -> str:
+        """A partner agency's Slack team ID (SPEC §8): ``T`` and capitals or digits, for an
+        external department, and no team for two departments (whose would its users be?)."""
+        team = str(self.get(row, "slack_team", where, str, "")).strip()
+        if not team:
+            return ""
+        key = f"{where}slack_team"
+        if not _TEAM.match(team):
+            raise self.fail(
+                key, f"{team!r} is not a Slack team ID (like T0123ABCD: a T, then capitals "
+                "and digits; Slack shows it in the workspace's URL and settings)",
+            )  # fmt: skip
+        if kind != "external":
+            raise self.fail(key, 'names a partner agency\'s Slack team: only for kind = "external"')
+        other = next((d for d in earlier if d.slack_team == team), None)
+        if other is not None:
+            raise self.fail(key, f"{team} is already the Slack team of {other.code}")
+        return team
 
     def series(self, rows: Any, codes: set[str]) -> tuple[MeetingSeries, ...]:
         if not isinstance(rows, list):

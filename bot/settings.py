@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -15,6 +15,11 @@ from bot import orgconfig
 from bot.orgconfig import OrgConfig
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_OAUTH_URL = "https://slack.com/openid/connect/authorize"
+DEFAULT_JWKS_URL = "https://slack.com/openid/connect/keys"
+# the web register's session key: shorter is guessable by brute force of a cookie's signature
+SECRET_KEY_MIN = 32
+_WEB = ("RETURBOT_PUBLIC_URL", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "RETURBOT_SECRET_KEY")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -32,6 +37,26 @@ class Settings:
     api_url: str
     public_url: str | None
     org: OrgConfig
+    # the register in a browser (SPEC §9): on only when the public URL and these three are set
+    client_id: str | None = None
+    client_secret: str | None = None
+    secret_key: str | None = None
+    oauth_url: str = DEFAULT_OAUTH_URL
+    jwks_url: str = DEFAULT_JWKS_URL
+    # e-mail (SPEC §8): the SMTP server's URL and the sender, both or neither; the mail
+    # adapter reads and checks them when it is built (returbot/wiring.py)
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str | None = None
+
+    @property
+    def mail(self) -> bool:
+        """Whether e-mail is sent (SMTP_URL and RETURBOT_MAIL_FROM set)."""
+        return bool(self.smtp_url and self.mail_from)
+
+    @property
+    def web(self) -> bool:
+        """Whether the register is served as web pages (Sign in with Slack configured)."""
+        return bool(self.public_url and self.client_id and self.client_secret and self.secret_key)
 
     @property
     def coordinators(self) -> tuple[str, ...]:
@@ -79,6 +104,7 @@ def load(env: Mapping[str, str] | None = None, *, need_slack: bool = True) -> Se
     public_url = env.get("RETURBOT_PUBLIC_URL", "").strip().rstrip("/") or None
     if public_url and urlsplit(public_url).scheme not in ("http", "https"):
         raise SettingsError(f"RETURBOT_PUBLIC_URL must be an http(s) URL, got {public_url!r}.")
+    web = _web_settings(env)
     org = orgconfig.load(env.get("RETURBOT_CONFIG", "").strip() or None)
     override = env.get("RETURBOT_COORDINATORS", "").strip()
     if override:
@@ -89,6 +115,11 @@ def load(env: Mapping[str, str] | None = None, *, need_slack: bool = True) -> Se
                 f"RETURBOT_COORDINATORS must list Slack user IDs like U0123ABCD, got {bad[0]!r}."
             )
         org = replace(org, coordinators=users)
+    mail = _mail_settings(env)
+    # what the use cases need to know of the deployment: whether e-mail goes out and from
+    # whom, and where the register's pages are (for the links in messages)
+    web_on = bool(public_url and all(web.values()))
+    org = replace(org, mail_from=mail["mail_from"], web_url=public_url if web_on else None)
     return Settings(
         bot_token=bot_token,
         signing_secret=secret,
@@ -98,7 +129,52 @@ def load(env: Mapping[str, str] | None = None, *, need_slack: bool = True) -> Se
         api_url=api_url,
         public_url=public_url,
         org=org,
+        client_id=web["SLACK_CLIENT_ID"],
+        client_secret=web["SLACK_CLIENT_SECRET"],
+        secret_key=web["RETURBOT_SECRET_KEY"],
+        oauth_url=_url(env, "SLACK_OAUTH_URL", DEFAULT_OAUTH_URL),
+        jwks_url=_url(env, "SLACK_OAUTH_JWKS_URL", DEFAULT_JWKS_URL),
+        **mail,
     )
+
+
+def _mail_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """SMTP_URL and RETURBOT_MAIL_FROM: both, or neither (one alone is a sentence)."""
+    smtp_url = env.get("SMTP_URL", "").strip() or None
+    mail_from = env.get("RETURBOT_MAIL_FROM", "").strip() or None
+    if bool(smtp_url) != bool(mail_from):
+        missing = "RETURBOT_MAIL_FROM" if smtp_url else "SMTP_URL"
+        raise SettingsError(
+            f"E-mail needs both SMTP_URL and RETURBOT_MAIL_FROM; {missing} is not set."
+        )
+    return {"smtp_url": smtp_url, "mail_from": mail_from}
+
+
+def _web_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The web register's four settings: all of them, or (but for the public URL, which the
+    calendar feed uses alone) none; a half-configured sign-in is said, not silently off."""
+    found = {name: env.get(name, "").strip() or None for name in _WEB}
+    given = [name for name in _WEB[1:] if found[name]]
+    missing = [name for name in _WEB if not found[name]]
+    if given and missing:
+        raise SettingsError(
+            f"{', '.join(missing)} not set: the web register (Sign in with Slack) needs "
+            f"{', '.join(_WEB)} all four."
+        )
+    key = found["RETURBOT_SECRET_KEY"]
+    if key and len(key) < SECRET_KEY_MIN:
+        raise SettingsError(
+            f"RETURBOT_SECRET_KEY must be at least {SECRET_KEY_MIN} characters "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return found
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip() or default
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise SettingsError(f"{name} must be an http(s) URL, got {url!r}.")
+    return url
 
 
 def normalise_database_url(url: str) -> str:

@@ -58,7 +58,7 @@ def read(session: Session) -> Status:
     )
     failures = [
         Failure(
-            target=str(row.channel or row.user),
+            target=str(row.channel or row.user or row.address),
             kind=row.kind,
             error=row.last_error or "",
             at=row.sent_at or row.created_at,

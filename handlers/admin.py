@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import bindings, calendar, digest
+from bot import addresses, bindings, calendar, digest
 from bot import search as searching
 from bot import status as bot_status
 from bot.automation import meeting_reminders
@@ -20,7 +20,7 @@ from handlers.common import Answer, runtime_of
 from handlers.ids import Command, command_pattern
 from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import search as search_views
-from handlers.views.blocks import section, sections
+from handlers.views.blocks import OPEN_IN_BROWSER, section, sections
 
 
 def overview(req: Request) -> Answer:
@@ -44,10 +44,15 @@ def departments(req: Request) -> Answer:
     def where(channel: str | None) -> str:
         return f"<#{channel}>" if channel else none
 
+    mailboxes = addresses.current(req.session, req.rt.org)
     lines = [f"*{t(lang, 'admin.departments')}*"]
     for d in req.rt.org.departments:
         kind = t(lang, f"admin.kind_{d.kind}")
-        lines.append(f"• *{d.code}* {d.name} ({kind}) — {where(bound.get(f'dept:{d.code}'))}")
+        team = f" · {t(lang, 'connect.team', team=d.slack_team)}" if d.slack_team else ""
+        mail = ", ".join(f"`{a}`" for a in mailboxes.get(d.code, []))
+        mail = f" · {t(lang, 'email.listed', addresses=mail)}" if mail else ""
+        channel = where(bound.get(f"dept:{d.code}"))
+        lines.append(f"• *{d.code}* {d.name} ({kind}) — {channel}{team}{mail}")
     lines.append(f"\n*{t(lang, 'admin.series')}*")
     for s in req.rt.org.series:
         members = ", ".join(s.departments)
@@ -82,6 +87,7 @@ def status(req: Request) -> Answer:
     lines = [
         t(lang, db_key, dialect=state.dialect, schema=state.schema or "—"),
         *_clock_lines(req, state, when),
+        _mail_line(req),
         *_outbox_lines(req, state, when),
         *_failure_lines(lang, state, when),
     ]
@@ -90,6 +96,14 @@ def status(req: Request) -> Answer:
 
 
 Said = Callable[[datetime | None], str]  # a moment as the user reads it, "—" for none
+
+
+def _mail_line(req: Request) -> str:
+    """Whether e-mail goes out (SPEC §8), and from whom."""
+    sender = req.rt.org.mail_from
+    if not sender:
+        return t(req.lang, "admin.status_mail_off")
+    return t(req.lang, "admin.status_mail_on", sender=f"`{sender}`")
 
 
 def _clock_lines(req: Request, state: bot_status.Status, when: Said) -> list[str]:
@@ -135,9 +149,12 @@ def _failure_lines(lang: Lang, state: bot_status.Status, when: Said) -> list[str
         return [t(lang, "admin.status_no_failures")]
     lines = [t(lang, "admin.status_failures")]
     for failure in state.failures:
-        target = (
-            f"<#{failure.target}>" if failure.target.startswith("C") else f"<@{failure.target}>"
-        )
+        if "@" in failure.target:  # an e-mail address (SPEC §8)
+            target = f"`{failure.target}`"
+        elif failure.target.startswith("C"):
+            target = f"<#{failure.target}>"
+        else:
+            target = f"<@{failure.target}>"
         lines.append(
             t(
                 lang,
@@ -168,6 +185,30 @@ def search(req: Request) -> Answer:
     return Answer(text, blocks)
 
 
+def web(req: Request) -> Answer:
+    settings = req.rt.settings
+    if not settings.web or not settings.public_url:
+        return Answer(t(req.lang, "admin.web_off"))
+    return Answer(t(req.lang, "admin.web_link", url=f"{settings.public_url}/decisions"))
+
+
+def email(req: Request) -> Answer:
+    if not req.parsed.text.strip():
+        raise UserError("email.dept_needed")
+    code, _before, after = addresses.set_addresses(
+        req.session, org=req.rt.org, actor=req.actor, text=req.parsed.text,
+        now=req.rt.clock.now(),
+    )  # fmt: skip
+    lang = req.lang
+    if after:
+        text = t(lang, "email.set", code=code, addresses=", ".join(f"`{a}`" for a in after))
+    else:
+        text = t(lang, "email.cleared", code=code)
+    if not req.rt.settings.mail:
+        text += "\n" + t(lang, "email.no_mail")
+    return Answer(text, in_channel=True)
+
+
 def usage(req: Request) -> Answer:
     return overview(req)
 
@@ -182,6 +223,8 @@ SPEC = CommandSpec(
         "status": status,
         "calendar": calendar_feed,
         "search": search,
+        "email": email,
+        "web": web,
     },
     options={"search": ("kind",)},
     default="help",
@@ -194,5 +237,11 @@ def returbot_command(
     run_command(runtime_of(context), SPEC, ack, body, client)
 
 
+def opened_in_browser(ack: Ack) -> None:
+    """An *Open in browser* button: Slack opens its URL itself; the click only needs an ack."""
+    ack()
+
+
 def register(app: App) -> None:
     app.command(command_pattern(Command.RETURBOT))(returbot_command)
+    app.action(OPEN_IN_BROWSER)(opened_in_browser)

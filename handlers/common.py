@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.context import local_today
+from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text import guard
@@ -72,6 +72,27 @@ def explain(lang: str, error: UserError, *, plain: bool = False) -> str:
         return clean(guard.echo(value)) if isinstance(value, str) else value
 
     return t(lang, error.key, **{k: shown(v) for k, v in error.params.items()})
+
+
+def user_team(body: Mapping[str, Any]) -> str | None:
+    """The Slack team of the user a request comes from (SPEC §8): ``user.team_id`` on a button
+    or a form (in a Slack Connect channel, the team of the user's own organisation), the
+    workspace the command was typed in on a slash command (Slack offers an app's commands
+    only to the workspace that installed it); None where the request does not say."""
+    user = body.get("user")
+    if isinstance(user, dict):
+        team = user.get("team_id")
+    else:
+        team = body.get("user_team") or body.get("team_id")
+    return str(team) if isinstance(team, str) and team else None
+
+
+def actor_of(rt: Runtime, session: Session, body: Mapping[str, Any]) -> Actor:
+    """The acting user of a command, a button or a form, with their language and their team
+    (which makes a partner agency's user a member of it)."""
+    user = body.get("user")
+    user_id = str(user.get("id") or "") if isinstance(user, dict) else str(body.get("user_id", ""))
+    return rt.actor(session, user_id).in_team(user_team(body), rt.org.slack_teams)
 
 
 def lang_of(rt: Runtime, user_id: str) -> Lang:

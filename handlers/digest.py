@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.text.formats import at_time, format_time, weekday_name
 from bot.text.i18n import Lang, t
 from handlers.common import Answer, runtime_of
+from handlers.home import channel_facts
 from handlers.ids import Command, command_pattern
 from handlers.slash import CommandSpec, Request, run_command
 from handlers.views import digest as views
@@ -64,6 +65,15 @@ SPEC = CommandSpec(
 )
 
 
+def shared_departments(rt: Runtime, session: Session, row: OutboxMessage) -> tuple[str, ...] | None:
+    """The departments bound to the row's channel if it is shared with other organisations
+    (SPEC §8: such a channel gets only what concerns them); None for any other channel."""
+    channel = row.channel
+    if not channel or not channel_facts(rt).shared(channel):
+        return None
+    return digest.departments_in(session, rt.org, channel)
+
+
 def renderers(rt: Runtime) -> outbox.Renderers:
     by_kind = outbox.Renderers()
 
@@ -73,7 +83,9 @@ def renderers(rt: Runtime) -> outbox.Renderers:
     ) -> tuple[str, list[dict[str, Any]] | None]:
         start = str((row.payload.get("extra") or {}).get("week", ""))
         week = digest.week_starting(start, rt.org) if start else None
-        found = digest.compose(session, rt.org, rt.clock.now(), week=week)
+        found = digest.compose(
+            session, rt.org, rt.clock.now(), week=week, only=shared_departments(rt, session, row)
+        )
         return views.render(found, rt.org, rt.org.language)
 
     return by_kind

@@ -27,7 +27,8 @@ from bot import bindings
 from bot import home as domain
 from bot.context import Actor
 from bot.runtime import Runtime
-from handlers.common import Answer, runtime_of
+from handlers.app import REQUEST_TIMEOUT, make_client
+from handlers.common import Answer, actor_of, runtime_of
 from handlers.decisions import forms as decision_forms
 from handlers.ids import Action, IssueAction, MeetingAction
 from handlers.issues import forms as issue_forms
@@ -59,6 +60,49 @@ class Membership:
         self.client, self.ttl, self.clock = client, ttl, clock
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._home: str | None = None  # home_team
+        self._shared: dict[str, tuple[float, bool]] = {}  # channel -> (when asked, shared)
+
+    def home_team(self) -> str | None:
+        """The bot's own Slack team (``auth.test``), asked once; None while Slack cannot say
+        (asked again next time)."""
+        with self._lock:
+            if self._home is not None:
+                return self._home
+        try:
+            team = str(self.client.auth_test().get("team_id") or "")
+        except SlackApiError as error:
+            log.warning("could not ask Slack for the home team: %s", error.response.get("error"))
+            return None
+        except OSError as error:
+            log.warning("could not ask Slack for the home team: %s", type(error).__name__)
+            return None
+        with self._lock:
+            self._home = team or None
+        return self._home
+
+    def shared(self, channel: str) -> bool:
+        """Whether ``channel`` is shared with other organisations (Slack Connect:
+        ``conversations.info`` says ``is_ext_shared``), cached like the member lists. When
+        Slack cannot say, it counts as shared: a message then holds less, never too much."""
+        with self._lock:
+            cached = self._shared.get(channel)
+        if cached is not None and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            info = self.client.conversations_info(channel=channel).get("channel") or {}
+        except SlackApiError as error:
+            log.warning(
+                "could not ask whether %s is shared: %s", channel, error.response.get("error")
+            )
+            return True
+        except OSError as error:
+            log.warning("could not ask whether %s is shared: %s", channel, type(error).__name__)
+            return True
+        found = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+        with self._lock:
+            self._shared[channel] = (self.clock(), found)
+        return found
 
     def departments(self, user: str, channels: Mapping[str, str]) -> list[str]:
         """The codes (in ``channels``' order) whose channel has ``user`` as a member."""
@@ -94,6 +138,26 @@ class Membership:
                 "could not read the members of %s: %s", channel, error.response.get("error")
             )
             return frozenset()
+
+
+def channel_facts(rt: Runtime) -> Membership:
+    """What Slack says of channels and teams, for ``rt``: the app's membership cache where a
+    Slack app is wired in this process, else one of the process's own (a clock process)."""
+    if isinstance(rt.members, Membership):
+        return rt.members
+    with _FACTS_LOCK:
+        found = _FACTS.get(id(rt))
+        if found is None or found[0] is not rt:
+            if len(_FACTS) > 16:  # runtimes come and go in tests; a process has one
+                _FACTS.clear()
+            client = make_client(rt.settings.bot_token, rt.settings.api_url, REQUEST_TIMEOUT)
+            found = (rt, Membership(client))
+            _FACTS[id(rt)] = found
+        return found[1]
+
+
+_FACTS: dict[int, tuple[Runtime, Membership]] = {}
+_FACTS_LOCK = threading.Lock()
 
 
 class HomeTab:
@@ -236,7 +300,7 @@ def _open(
     user_id = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id")  # none from the Home tab: confirm by DM
     with rt.db.session() as session:
-        actor = rt.actor(session, user_id)
+        actor = actor_of(rt, session, body)
     try:
         opener(rt, actor, client, {"trigger_id": body["trigger_id"], "channel_id": channel})
     except SlackApiError as error:

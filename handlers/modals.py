@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text import guard
 from bot.text.grammar import unescape
-from handlers.common import explain, lang_of, log
+from handlers.common import actor_of, explain, lang_of, log
 
 
 def modal_value(state: dict[str, Any], block: str) -> Any:
@@ -139,7 +139,7 @@ def submit_form(
     state = (view.get("state") or {}).get("values") or {}
     try:
         with rt.db.session() as session:
-            actor = rt.actor(session, user_id)
+            actor = actor_of(rt, session, body)
             _refuse_identity_numbers(state)
             _act_once(Form(rt, session, actor, state, view_metadata(view)), view, act)
     except UserError as error:

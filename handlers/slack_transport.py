@@ -41,10 +41,14 @@ AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_e
 FAULTS: dict[str, Fault] = {
     **dict.fromkeys(("channel_not_found", "not_in_channel"), "channel"),
     **dict.fromkeys(("is_archived", "channel_is_archived"), "archived"),
-    **dict.fromkeys(
-        ("user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled"), "user"
-    ),
+    **dict.fromkeys(("user_not_found", "account_inactive", "user_disabled"), "user"),
 }
+# Slack will not deliver a DM to this person, who is there all the same: what it answers for
+# some users of other organisations in a Slack Connect channel (SPEC §8)
+DM_REFUSED = frozenset(
+    {"cannot_dm_bot", "not_allowed", "user_not_visible", "restricted_action",
+     "messages_tab_disabled", "team_access_not_granted"}
+)  # fmt: skip
 
 
 # Slack's error codes are short snake_case words; anything else is not shown as one
@@ -120,7 +124,7 @@ class SlackTransport:
             if isinstance(response, Outcome):
                 return response
         except SlackApiError as error:
-            return classify(error.response)
+            return self._refused_dm(message, classify(error.response))
         except (OSError, http.client.HTTPException) as error:
             return Outcome("transient", _describe(error), unsure=True)
         except Exception as error:
@@ -130,6 +134,19 @@ class SlackTransport:
         log.debug("outbox #%d (%s) sent to %s", message.id, message.kind, message.target)
         channel = response.get("channel") or message.target
         return Outcome("sent", ts=response.get("ts"), channel=channel)
+
+    def _refused_dm(self, message: Outgoing, outcome: Outcome) -> Outcome:
+        """A DM Slack will not deliver to its person, with the person's team as Slack says it
+        (``users.info``), so that the outbox can take it to their department's channel."""
+        if not message.to_user or outcome.result != "refused" or outcome.error not in DM_REFUSED:
+            return outcome
+        try:
+            found = self.slack.users_info(user=message.target).get("user") or {}
+            team = str(found.get("team_id") or "") or None
+        except (SlackApiError, OSError, http.client.HTTPException) as error:
+            log.info("outbox #%d: no team for a refused DM (%s)", message.id, type(error).__name__)
+            team = None
+        return replace(outcome, fault="dm_refused", team=team)
 
     def _call(self, message: Outgoing) -> SlackResponse | Outcome:
         text, blocks = message.text, message.blocks
@@ -151,7 +168,7 @@ class SlackTransport:
         args.update({k: v for k, v in (("blocks", blocks), ("ts", message.ts)) if v})
         response = self.slack.api_call(message.method, json=args)
         if response.status_code != 200 or not response.get("ok"):
-            return classify(response)
+            return self._refused_dm(message, classify(response))
         return response
 
     def _find_posted(

@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from bot.text import guard
 from bot.text.grammar import ParsedCommand, parse_command, unescape
 from bot.text.i18n import Lang, t
-from handlers.common import Answer, explain, lang_of, log
+from handlers.common import Answer, actor_of, explain, lang_of, log
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def run_command(
         if guard.contains_identity_number(unescape(raw)):
             raise UserError("safety.identity_number_text")
         with rt.db.session() as session:
-            actor = rt.actor(session, user_id)
+            actor = actor_of(rt, session, body)
             answer = _dispatch(rt, spec, session, actor, client, body, raw)
     except UserError as error:
         lang = lang_of(rt, user_id)

@@ -9,17 +9,22 @@ queue a message, and the Bolt app with every listener.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import handlers
-from bot import messages, outbox
+from bot import mailing, messages, outbox
 from bot.context import Clock, SystemClock
 from bot.outbox import Dispatcher, Renderers, Transport
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from handlers.app import REQUEST_TIMEOUT, ReturbotApp, create_app, make_client
 from handlers.slack_transport import SlackTransport
+from mail import MailTransport, Unconfigured, parse_mail_from, parse_smtp_url
 from storage import migrate
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def require_schema(database: Database) -> None:
@@ -46,6 +51,7 @@ def renderers(rt: Runtime) -> Renderers:
     """How every composed kind of message is composed; refuses to go on if one is missing, so
     that no process sends a placeholder in place of a message (SPEC §5: never a silent loss)."""
     found = handlers.renderers(rt)
+    found.update(mailing.renderers(rt.org, rt.clock))  # the core's own: e-mails with links
     missing = sorted(messages.COMPOSED - found.keys())
     if missing:
         raise RuntimeError(f"no renderer for the outbox kinds {', '.join(missing)}")
@@ -53,8 +59,16 @@ def renderers(rt: Runtime) -> Renderers:
 
 
 def transports(rt: Runtime) -> dict[str, Transport]:
-    """How each medium's messages are sent: Slack's Web API (``SLACK_API_URL``)."""
-    return {outbox.SLACK: SlackTransport(make_client(rt.settings.bot_token, rt.settings.api_url))}
+    """How each medium's messages are sent: Slack's Web API (``SLACK_API_URL``), and e-mail
+    through ``SMTP_URL`` as ``RETURBOT_MAIL_FROM`` (checked here, at start-up: a bad one is a
+    sentence). Without e-mail configured no e-mail is queued; one queued before it was turned
+    off fails, and the coordinators are told."""
+    settings = rt.settings
+    slack = SlackTransport(make_client(settings.bot_token, settings.api_url))
+    mail: Transport = Unconfigured()
+    if settings.smtp_url and settings.mail_from:
+        mail = MailTransport(parse_smtp_url(settings.smtp_url), parse_mail_from(settings.mail_from))
+    return {outbox.SLACK: slack, outbox.EMAIL: mail}
 
 
 def dispatcher(rt: Runtime) -> Dispatcher:
@@ -80,6 +94,16 @@ def slack_app(
     (a request waits on them)."""
     client = make_client(rt.settings.bot_token, rt.settings.api_url, timeout)
     return create_app(rt, client, verify_requests=verify_requests)
+
+
+def web_app(rt: Runtime, *, timeout: int = REQUEST_TIMEOUT) -> Flask | None:
+    """The register in a browser (SPEC §9) when the web is configured, else None; its Slack
+    calls (``auth.test``, ``openid.connect.token``) give up after ``timeout`` seconds."""
+    if not rt.settings.web:
+        return None
+    from web.app import create_app  # Flask is loaded only by a process that serves the web
+
+    return create_app(rt, make_client(rt.settings.bot_token, rt.settings.api_url, timeout))
 
 
 ROLES = ("run", "web", "clock", "console")

@@ -23,6 +23,8 @@ from storage.db import Base, UTCDateTime, utcnow
 
 USER = 32  # Slack user and channel IDs
 CODE = 16  # department codes
+ADDRESS = 254  # an e-mail address (RFC 5321's limit on a path)
+ACKED_BY_LINK = "link"  # IssueDepartment.acked_by of an acknowledgement made by e-mail
 
 
 class Counter(Base):
@@ -85,8 +87,8 @@ class Decision(Numbered, SourceMessage, Screened, Base):
     decided_on: Mapped[date] = mapped_column(Date, index=True)
     author: Mapped[str] = mapped_column(String(USER))
     status: Mapped[str] = mapped_column(String(16), default="active")
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
-    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[str | None] = mapped_column(String(USER))
@@ -159,6 +161,9 @@ class IssueDepartment(Base):
     department: Mapped[str] = mapped_column(String(CODE), primary_key=True, index=True)
     acked_by: Mapped[str | None] = mapped_column(String(USER))
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the e-mail address that acknowledged through a one-click link (SPEC §9); acked_by then
+    # holds ACKED_BY_LINK, so that "acknowledged" stays one column to test
+    acked_address: Mapped[str | None] = mapped_column(String(ADDRESS))
     notice_channel: Mapped[str | None] = mapped_column(String(USER))
     notice_ts: Mapped[str | None] = mapped_column(String(32))
 
@@ -171,6 +176,25 @@ class IssueDepartment(Base):
             sqlite_where=text("acked_by IS NULL"),
         ),
     )
+
+
+class AckLink(Base):
+    """A one-click acknowledgement link (SPEC §9): for one issue, one department, one address.
+
+    Only the SHA-256 of the token is kept: the link in an e-mail is the only copy of it.
+    """
+
+    __tablename__ = "ack_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    department: Mapped[str] = mapped_column(String(CODE))
+    address: Mapped[str] = mapped_column(String(ADDRESS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    issue: Mapped[Issue] = relationship()
 
 
 class IssueNote(Base):
@@ -284,6 +308,7 @@ class OutboxMessage(Base):
     method: Mapped[str] = mapped_column(String(32), default="chat.postMessage")
     channel: Mapped[str | None] = mapped_column(String(USER))  # None: a DM to `user`
     user: Mapped[str | None] = mapped_column(String(USER))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS))  # an e-mail's (SPEC §8)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -326,6 +351,17 @@ class ChannelBinding(Base):
     channel_id: Mapped[str] = mapped_column(String(USER))
     bound_by: Mapped[str] = mapped_column(String(USER))
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DepartmentEmail(Base):
+    """A department's e-mail addresses set at run time (``/returbot email``, SPEC §8): they
+    replace the config's ``email`` list for it; an empty list is "none"."""
+
+    __tablename__ = "department_emails"
+    department: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    addresses: Mapped[list[str]] = mapped_column(JSON)
+    set_by: Mapped[str] = mapped_column(String(USER))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CommandReceipt(Base):

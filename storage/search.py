@@ -348,7 +348,7 @@ def search(
 ) -> list[Hit]:
     """The records matching every word of ``query``, best first (see the module's text)."""
     typed = query_words(query)
-    if not typed or limit <= 0:
+    if not typed or limit <= 0 or not set(kinds) & set(KINDS):
         return []
     connection = session.connection()
     engine = _Engine(connection, [k for k in KINDS if k in kinds])

@@ -70,7 +70,7 @@ def _acknowledgements(ctx: Context, i: Issue) -> list[Remark]:
             f"Kvittert for {row.department} ({ctx.department(row.department)})",
             "Kvittering",
             row.acked_at,
-            ctx.person(row.acked_by),
+            row.acked_address or ctx.person(row.acked_by),  # an e-mail link's, or a person
         )
         for row in i.departments
         if row.acked_by and row.acked_at

@@ -11,11 +11,12 @@ out what was queued already, so a batch limit never keeps the same rows coming b
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import bindings, outbox
+from bot import bindings, departments, mailing, outbox
 from bot.orgconfig import OrgConfig
 from storage import outbox as outbox_store
 from storage.models import Issue, IssueDepartment, OutboxMessage
@@ -59,12 +60,14 @@ def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
     bound = bindings.current(session, org)
     queued = 0
     for issue_id, code, number, created_at in session.execute(stmt).all():
+        due_at = created_at + org.ack_within
+        # the department's addresses get it too (SPEC §8), with or without a channel
+        queued += mailing.ack_reminders(session, org, issue_id, code, due_at)
         channel = bound.get(f"dept:{code}")
         if not channel:
             continue  # the coordinators were told to bind it when the issue was registered
         queued += _queue(
-            session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", created_at + org.ack_within,
-            issue_id,
+            session, ACK_REMINDER, f"ackrem:{issue_id}:{code}", due_at, issue_id,
             channel=channel, extra={"department": code}, text=Issue.ref_of(number),
         )  # fmt: skip
     return queued
@@ -77,10 +80,13 @@ def withdraw_ack_reminders(session: Session, issue_id: int, code: str | None = N
         OutboxMessage.status == outbox_store.PENDING,
         OutboxMessage.ref_kind == "issue",
         OutboxMessage.ref_id == issue_id,
-        OutboxMessage.kind == ACK_REMINDER,
+        OutboxMessage.kind.in_((ACK_REMINDER, mailing.REMINDER)),
     ]
     if code is not None:
-        conditions.append(OutboxMessage.dedupe_key == f"ackrem:{issue_id}:{code}")
+        conditions.append(
+            (OutboxMessage.dedupe_key == f"ackrem:{issue_id}:{code}")
+            | OutboxMessage.dedupe_key.startswith(f"mail:reminder:{issue_id}:{code}:")
+        )
     stmt = (
         update(OutboxMessage)
         .where(*conditions)
@@ -110,18 +116,19 @@ def _due_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
         .limit(BATCH)
     )
     queued = 0
+    reach = departments.dm_fallback(session, org)  # a partner agency's user Slack will not DM
     for issue in session.scalars(stmt):
         assert issue.due is not None
         moment = _due_moment(issue.due, org)
         if now >= moment - org.due_reminder and issue.due >= today:
             queued += _queue(
                 session, DUE_REMINDER, f"duerem:{issue.id}:{issue.due}", now, issue.id,
-                user=issue.owner, text=issue.ref,
+                user=issue.owner, text=issue.ref, extra=reach,
             )  # fmt: skip
         if issue.due < today and now >= moment + timedelta(days=1):
             queued += _queue(
                 session, OVERDUE, f"overdue:{issue.id}:{issue.due}", now, issue.id,
-                user=issue.owner, text=issue.ref,
+                user=issue.owner, text=issue.ref, extra=reach,
             )  # fmt: skip
     return queued
 
@@ -141,11 +148,12 @@ def _stale_nudges(session: Session, org: OrgConfig, now: datetime) -> int:
         .limit(BATCH)
     )
     queued = 0
+    reach = departments.dm_fallback(session, org)
     for issue in session.scalars(stmt):
         stamp = issue.last_activity_at.strftime("%Y%m%dT%H%M%S")
         queued += _queue(
             session, STALE, f"stale:{issue.id}:{stamp}", now, issue.id,
-            user=issue.owner, text=issue.ref,
+            user=issue.owner, text=issue.ref, extra=reach,
         )  # fmt: skip
     return queued
 
@@ -160,7 +168,7 @@ def _queue(
     text: str,
     channel: str | None = None,
     user: str | None = None,
-    extra: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> int:
     row = outbox.enqueue(
         session, kind=kind, text=text, channel=channel, user=user, due_at=due_at,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import bindings, outbox
+from bot import bindings, departments, outbox
 from bot.orgconfig import MeetingSeries, OrgConfig
 from bot.text.i18n import t
 from storage import meetings as store
@@ -83,7 +83,7 @@ def plan(session: Session, org: OrgConfig, now: datetime, meetings: Iterable[Mee
         if series.status_request is not None:
             at = meeting.starts_at - series.status_request
             if timed <= at <= horizon:
-                queued += _status_requests(session, meeting, series, at)
+                queued += _status_requests(session, org, meeting, series, at)
     return queued
 
 
@@ -132,18 +132,19 @@ def _invites(
 
 
 def _status_requests(
-    session: Session, meeting: Meeting, series: MeetingSeries, at: datetime
+    session: Session, org: OrgConfig, meeting: Meeting, series: MeetingSeries, at: datetime
 ) -> int:
     codes = list(dict.fromkeys([*series.departments, *series.optional]))
     owners: dict[str, list[int]] = {}
     for issue in store.open_issues_of(session, codes):
         owners.setdefault(issue.owner, []).append(issue.number)
     queued = 0
+    reach = departments.dm_fallback(session, org)  # a partner agency's user Slack will not DM
     for owner, numbers in sorted(owners.items()):
         row = outbox.enqueue(
             session, kind=STATUS_REQUEST, text=meeting.ref, user=owner, due_at=at,
             dedupe_key=f"mstatus:{meeting.id}:{meeting.sequence}:{owner}", ref_kind="meeting",
-            ref_id=meeting.id, extra={"issues": sorted(numbers)},
+            ref_id=meeting.id, extra={"issues": sorted(numbers), **reach},
         )  # fmt: skip
         queued += row is not None
     return queued

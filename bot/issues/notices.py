@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import bindings, outbox
+from bot import bindings, departments, outbox
 from bot.context import Actor
 from bot.orgconfig import OrgConfig
 from bot.text import guard
@@ -62,8 +63,14 @@ def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: dat
     )
 
 
-def tell_owner(session: Session, issue: Issue, now: datetime) -> None:
-    """A DM to the issue's owner: it is theirs now."""
+def _reach(session: Session, org: OrgConfig | None) -> dict[str, Any] | None:
+    """Where a DM goes if Slack refuses it for a partner agency's user (SPEC §8)."""
+    return departments.dm_fallback(session, org) or None if org is not None else None
+
+
+def tell_owner(session: Session, issue: Issue, now: datetime, org: OrgConfig | None = None) -> None:
+    """A DM to the issue's owner: it is theirs now (``org``: to their department's channel
+    instead if Slack refuses the DM for a partner agency's user)."""
     outbox.enqueue(
         session,
         kind=ASSIGNED,
@@ -72,15 +79,18 @@ def tell_owner(session: Session, issue: Issue, now: datetime) -> None:
         due_at=now,
         ref_kind="issue",
         ref_id=issue.id,
+        extra=_reach(session, org),
     )
 
 
 def tell_owner_changed(
-    session: Session, issue: Issue, *, before: str, actor: Actor, now: datetime
-) -> None:
+    session: Session, issue: Issue, *, before: str, actor: Actor, now: datetime,
+    org: OrgConfig | None = None,
+) -> None:  # fmt: skip
     """The reporter and the previous owner hear of a new owner, unless they made the change
     themselves (or are the new owner)."""
     owner = issue.owner
+    reach = _reach(session, org) or {}
     for user in dict.fromkeys((issue.reporter, before)):
         if user and user not in (actor.user_id, owner):
             outbox.enqueue(
@@ -91,7 +101,7 @@ def tell_owner_changed(
                 due_at=now,
                 ref_kind="issue",
                 ref_id=issue.id,
-                extra={"before": before, "owner": owner, "by": actor.user_id},
+                extra={"before": before, "owner": owner, "by": actor.user_id, **reach},
             )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import audit, departments, permissions, screening
+from bot import audit, departments, mailing, permissions, screening
 from bot.automation import followups
 from bot.context import Actor, local_today
 from bot.decisions import SourceLink
@@ -82,8 +82,9 @@ def register(
     screening.screen_new(session, actor=actor, record=issue, asked=screen, now=now)
     search.index(session, [search.of_issue(issue, notes=())])
     tell_departments(session, org, issue, codes, now)
+    mailing.issue_notices(session, org, issue, codes, now)
     if owner != actor.user_id:
-        tell_owner(session, issue, now)
+        tell_owner(session, issue, now, org)
     return issue
 
 
@@ -111,21 +112,29 @@ def add_note(
     return issue
 
 
-def assign(session: Session, *, actor: Actor, number: int, owner: str, now: datetime) -> Issue:
+def assign(
+    session: Session, *, actor: Actor, number: int, owner: str, now: datetime,
+    org: OrgConfig | None = None,
+) -> Issue:  # fmt: skip
     """Owner, reporter or coordinator: a new owner for an open issue (SPEC §4.2)."""
     issue = get(session, number)
     permissions.require_issue_steward(actor, issue, ref=issue.ref)
-    return _change_owner(session, actor, issue, owner, now)
+    return _change_owner(session, actor, issue, owner, now, org)
 
 
-def take(session: Session, *, actor: Actor, number: int, now: datetime) -> Issue:
+def take(
+    session: Session, *, actor: Actor, number: int, now: datetime, org: OrgConfig | None = None
+) -> Issue:
     """A member of an affected department or a coordinator takes ownership of an open issue."""
     issue = get(session, number)
     permissions.require_issue_taker(actor, issue, ref=issue.ref)
-    return _change_owner(session, actor, issue, actor.user_id, now)
+    return _change_owner(session, actor, issue, actor.user_id, now, org)
 
 
-def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now: datetime) -> Issue:
+def _change_owner(
+    session: Session, actor: Actor, issue: Issue, owner: str, now: datetime,
+    org: OrgConfig | None,
+) -> Issue:  # fmt: skip
     if issue.status == "closed":
         raise UserError("issue.assign_closed", ref=issue.ref)
     if owner == issue.owner:
@@ -135,8 +144,8 @@ def _change_owner(session: Session, actor: Actor, issue: Issue, owner: str, now:
     issue.last_activity_at = now
     audit.change(session, actor, issue, "assigned", {"owner": [before, owner]}, now)
     if owner != actor.user_id:
-        tell_owner(session, issue, now)
-    tell_owner_changed(session, issue, before=before, actor=actor, now=now)
+        tell_owner(session, issue, now, org)
+    tell_owner_changed(session, issue, before=before, actor=actor, now=now, org=org)
     refresh_notices(session, issue, now)
     return issue
 
@@ -187,7 +196,7 @@ def acknowledge(
     session: Session, *, org: OrgConfig, actor: Actor, number: int, code: str, now: datetime
 ) -> tuple[Issue, IssueDepartment]:
     """Acknowledge I-n for one affected department."""
-    issue = get(session, number)
+    issue = get(session, number, notes=False)
     wanted = departments.resolve(org, [code], required=True)[0]
     row = next((d for d in issue.departments if d.department == wanted), None)
     if row is None:

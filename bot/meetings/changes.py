@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import audit, departments, permissions
+from bot import audit, departments, mailing, permissions
 from bot.automation import meeting_reminders
 from bot.context import Actor
 from bot.errors import UserError
@@ -122,6 +122,7 @@ def move(
     )  # fmt: skip
     meeting_reminders.refresh_invites(session, meeting, now)
     meeting_reminders.plan(session, org, now, [meeting])
+    mailing.invitations(session, org, [meeting], now)  # the same UID, a higher SEQUENCE
     local = start.astimezone(org.timezone).date()
     return Change(meeting, before, holiday=holiday(local), withdrawn=withdrawn)
 
@@ -151,6 +152,7 @@ def cancel(
         session, org, meeting, meeting_reminders.CANCELLED, now, typed_in=typed_in
     )
     meeting_reminders.refresh_invites(session, meeting, now)
+    mailing.invitations(session, org, [meeting], now)  # a CANCEL
     return Change(meeting, meeting.starts_at, withdrawn=withdrawn)
 
 

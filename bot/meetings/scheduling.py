@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, permissions, screening
+from bot import audit, mailing, permissions, screening
 from bot.automation import meeting_reminders
 from bot.context import Actor, local_today
 from bot.errors import UserError
@@ -116,6 +116,8 @@ def schedule(
     )  # fmt: skip
     screening.screen_new(session, actor=actor, record=result.meeting, asked=asked.screen, now=now)
     meeting_reminders.plan(session, org, now, [result.meeting])
+    if asked.rule is None:  # a series' occurrences were invited as they were made
+        mailing.invitations(session, org, [result.meeting], now)
     return result
 
 
@@ -220,6 +222,7 @@ def _occurrences(
     session.add_all([m for m, _, _ in made])
     session.flush()
     search.index(session, [search.of_meeting(m, agenda=()) for m, _, _ in made])
+    mailing.invitations(session, org, [m for m, _, _ in made], now)
     return made
 
 

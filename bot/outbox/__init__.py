@@ -10,6 +10,8 @@ is an adapter's: Slack's lives in ``handlers/slack_transport.py``.
 
 from bot.outbox.dispatcher import Dispatcher, DispatchReport
 from bot.outbox.queue import (
+    EMAIL,
+    MAIL,
     MAX_BLOCKS,
     MEDIA,
     POST,
@@ -27,6 +29,8 @@ from bot.outbox.queue import (
 from bot.outbox.transport import Attachment, Outcome, Outgoing, Transport, redact
 
 __all__ = [
+    "EMAIL",
+    "MAIL",
     "MAX_BLOCKS",
     "MEDIA",
     "POST",

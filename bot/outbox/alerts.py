@@ -25,6 +25,9 @@ from storage.models import Decision, Issue, Meeting, OutboxMessage
 log = logging.getLogger("returbot.outbox")
 
 UNBUILDABLE = "cannot_build"
+# a DM's payload extra: where it goes if Slack refuses it for a partner agency's user (Slack
+# Connect, SPEC §8): the person's team -> [the department's code, its channel]
+DM_FALLBACK = "dm_fallback"
 # the records a message can be about, as people name them, and the command that shows one
 _RECORDS: dict[str, tuple[type[Meeting] | type[Issue] | type[Decision], str]] = {
     "meeting": (Meeting, "/meeting show"),
@@ -43,7 +46,13 @@ class Failed:
 
     @property
     def to_user(self) -> bool:
-        return self.row.channel is None
+        return self.row.user is not None
+
+    @property
+    def to_address(self) -> bool:
+        """An e-mail's (SPEC §8): the fix is the department's address, the refusal the mail
+        server's."""
+        return self.row.address is not None
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,8 @@ def _fix_unbuildable(lang: str, about: _About) -> str:
 
 
 def _where(lang: str, failed: Failed) -> str:
+    if failed.to_address:
+        return t(lang, "outbox.where_address", address=failed.target)
     if failed.to_user:
         return t(lang, "outbox.where_user", user=failed.target)
     return t(lang, "outbox.where_channel", channel=failed.target)
@@ -102,7 +113,7 @@ def _where(lang: str, failed: Failed) -> str:
 def _fix(lang: str, fault: Fault, to_user: bool, attempts: int, gave_up: bool) -> str:
     if gave_up:
         return t(lang, "outbox.fix_gave_up", attempts=attempts)
-    if fault == "user" or (to_user and fault == "channel"):
+    if fault in ("user", "dm_refused") or (to_user and fault == "channel"):
         return t(lang, "outbox.fix_user")
     if fault == "channel":
         return t(lang, "outbox.fix_channel")
@@ -169,11 +180,15 @@ class Alerts:
         )  # fmt: skip
 
     def failed(
-        self, session: Session, failed: Failed, *, fault: Fault, gave_up: bool, now: datetime
-    ) -> None:
-        """Hand a message that failed for good to its fallback user, or tell the coordinators."""
+        self, session: Session, failed: Failed, *, fault: Fault, gave_up: bool, now: datetime,
+        team: str | None = None,
+    ) -> None:  # fmt: skip
+        """Hand a message that failed for good to its department's channel (a DM Slack refused
+        for a user of ``team``), to its fallback user, or tell the coordinators."""
         row, payload = failed.row, failed.payload
         error = row.last_error or "unknown_error"
+        if fault == "dm_refused" and self._to_department(session, failed, team, now):
+            return
         fallback = payload.get("fallback_user")
         if fallback:
             self._fallback(session, failed, fallback, error, now)
@@ -190,11 +205,44 @@ class Alerts:
         self._alert(
             session, failed, now=now, key=f"alert:{failed.target}:{code}", error=error,
             text_of=lambda lang: t(
-                lang, "outbox.alert", where=_where(lang, failed), error=error,
-                fix=_fix(lang, fault, failed.to_user, row.attempts, gave_up),
-                excerpt=excerpt(str(payload.get("text") or "")),
+                lang, "outbox.alert_mail" if failed.to_address else "outbox.alert",
+                where=_where(lang, failed), error=error,
+                fix=t(lang, "outbox.fix_address") if failed.to_address and not gave_up
+                else _fix(lang, fault, failed.to_user, row.attempts, gave_up),
+                # an e-mail by its subject: its body may hold a one-click link, for its reader only
+                excerpt=excerpt(
+                    str(payload.get("text") or "").split("\n", 1)[0]
+                    if failed.to_address
+                    else str(payload.get("text") or "")
+                ),
             ),
         )  # fmt: skip
+
+    def _to_department(
+        self, session: Session, failed: Failed, team: str | None, now: datetime
+    ) -> bool:
+        """A refused DM to a partner agency's user, posted in their department's channel with
+        a mention of them instead (once: the row's own key); False when the DM names no channel
+        for the user's team. If that post fails too, the coordinators hear of it as of any."""
+        row, payload = failed.row, failed.payload
+        reach = (payload.get("extra") or {}).get(DM_FALLBACK) or {}
+        found = reach.get(team) if team and isinstance(reach, dict) else None
+        if not failed.to_user or not isinstance(found, list) or len(found) != 2:
+            return False
+        code, channel = str(found[0]), str(found[1])
+        lang = self._lang(session, failed.target)
+        note = t(lang, "connect.dm_refused", user=failed.target, code=code)
+        blocks = payload.get("blocks")
+        if blocks and len(blocks) < MAX_BLOCKS:
+            blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *blocks]
+        enqueue(
+            session, kind="fallback", text=f"{note}\n\n{payload.get('text') or ''}",
+            blocks=blocks or None, channel=channel, due_at=now, dedupe_key=f"dm-refused:{row.id}",
+            ref_kind=row.ref_kind, ref_id=row.ref_id,
+            extra={"failed": row.id, "kind": row.kind, "user": failed.target, "department": code},
+        )  # fmt: skip
+        log.info("outbox #%d: the refused DM goes to the %s channel instead", row.id, code)
+        return True
 
     def _fallback(
         self, session: Session, failed: Failed, fallback: str, error: str, now: datetime

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.outbox.queue import UPDATE, UPLOAD, Renderer
+from bot.outbox.queue import MAIL, UPDATE, UPLOAD, Renderer
 from bot.outbox.transport import Attachment, Outgoing, reason, redact
 from storage import outbox as store
 from storage.models import OutboxMessage
@@ -58,7 +58,7 @@ def outgoing(row: Claimed) -> Outgoing:
         raise ValueError("chat.update without the ts of the message")
     extra = payload.get("extra") or {}
     file = None
-    if row.method == UPLOAD:
+    if row.method == UPLOAD or (row.method == MAIL and extra.get("filename")):
         content, filename = extra.get("content"), extra.get("filename")
         if not isinstance(content, str) or not isinstance(filename, str) or not filename:
             raise ValueError("an upload without its file's name and content")
@@ -110,9 +110,9 @@ def claim(
     claimed = []
     for r in store.claim_due(session, now, worker, lease, batch):
         payload, broken, unready = _compose(session, r, renderers)
-        target = str(r.channel or r.user)
+        target = str(r.channel or r.user or r.address)
         claimed.append(
-            Claimed(r.id, r.kind, r.method, target, payload, to_user=r.channel is None,
+            Claimed(r.id, r.kind, r.method, target, payload, to_user=r.user is not None,
                     queued_at=r.created_at, unsure_since=r.unsure_since, broken=broken,
                     unready=unready)
         )  # fmt: skip

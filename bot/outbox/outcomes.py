@@ -64,7 +64,9 @@ class Recorder:
         )  # fmt: skip
         failed = Failed(row=row, target=claimed.target, payload=claimed.payload)
         gave_up = outcome.result == "transient"
-        self.alerts.failed(session, failed, fault=outcome.fault, gave_up=gave_up, now=now)
+        self.alerts.failed(
+            session, failed, fault=outcome.fault, gave_up=gave_up, now=now, team=outcome.team
+        )
         return "failed"
 
     def _sent(self, session: Session, row: OutboxMessage, outcome: Outcome, now: datetime) -> str:

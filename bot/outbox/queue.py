@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import outbox as store
 from storage.models import OutboxMessage
 
-# What a row asks its transport to do. The names are Slack's Web API methods, the one medium
-# so far; another method is passed to Slack as it is.
+# What a row asks its transport to do: Slack's Web API methods (another method is passed to
+# Slack as it is), and an e-mail.
 POST = "chat.postMessage"
 UPDATE = "chat.update"
 UPLOAD = "files.upload_v2"  # a file (payload extra: filename, content, title); text is its comment
+MAIL = "email.send"  # to ``address``: the text's first line is the subject; extra may hold a file
 SLACK = "slack"
+EMAIL = "email"
 # the medium (and so the transport) of each method; a method not listed goes to Slack
-MEDIA: dict[str, str] = {POST: SLACK, UPDATE: SLACK, UPLOAD: SLACK}
+MEDIA: dict[str, str] = {POST: SLACK, UPDATE: SLACK, UPLOAD: SLACK, MAIL: EMAIL}
 MAX_BLOCKS = 50
 QUEUED = "returbot.outbox_queued"  # session.info: this transaction queued a message
 
@@ -55,11 +57,13 @@ class Renderers(dict[str, Renderer]):
 
 
 def _checked(
-    *, channel: str | None, user: str | None, method: str, ts: str | None,
-    extra: dict[str, Any] | None, due_at: datetime,
+    *, channel: str | None, user: str | None, address: str | None, method: str,
+    ts: str | None, extra: dict[str, Any] | None, due_at: datetime,
 ) -> None:  # fmt: skip
-    if (channel is None) == (user is None):
-        raise ValueError("a message goes to exactly one of a channel and a user")
+    if [channel, user, address].count(None) != 2:
+        raise ValueError("a message goes to exactly one of a channel, a user and an address")
+    if (method == MAIL) != (address is not None):
+        raise ValueError("an e-mail goes to an address, and only an e-mail does")
     if method == UPDATE and (channel is None or not ts):
         raise ValueError("chat.update needs the channel and the ts of the message")
     if method == UPLOAD and not {"filename", "content"} <= set(extra or {}):
@@ -76,6 +80,7 @@ def enqueue(
     blocks: list[dict[str, Any]] | None = None,
     channel: str | None = None,
     user: str | None = None,
+    address: str | None = None,
     due_at: datetime,
     method: str = POST,
     ts: str | None = None,
@@ -86,7 +91,10 @@ def enqueue(
     extra: dict[str, Any] | None = None,
 ) -> OutboxMessage | None:
     """Queue a message in the caller's transaction; None if ``dedupe_key`` was queued before."""
-    _checked(channel=channel, user=user, method=method, ts=ts, extra=extra, due_at=due_at)
+    _checked(
+        channel=channel, user=user, address=address, method=method, ts=ts, extra=extra,
+        due_at=due_at,
+    )  # fmt: skip
     payload: dict[str, Any] = {
         "text": text,
         "blocks": blocks,
@@ -95,7 +103,8 @@ def enqueue(
         "extra": extra or {},
     }
     row = OutboxMessage(
-        kind=kind, method=method, channel=channel, user=user, payload=payload, due_at=due_at,
+        kind=kind, method=method, channel=channel, user=user, address=address, payload=payload,
+        due_at=due_at,
         next_attempt_at=due_at, status=store.PENDING, attempts=0, dedupe_key=dedupe_key,
         ref_kind=ref_kind, ref_id=ref_id,
     )  # fmt: skip

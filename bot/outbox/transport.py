@@ -20,8 +20,9 @@ _MARKUP = re.compile(r"[`<>]")  # a fault's words go inside `…` and must not p
 Result = Literal["sent", "rate_limited", "transient", "refused", "unbuildable"]
 # what a refusal says about its target, for the words that tell a coordinator what to fix:
 # the channel is gone or the bot is not in it, the channel is archived, the person cannot be
-# reached; "" for anything else (the message itself)
-Fault = Literal["", "channel", "archived", "user"]
+# reached; Slack will not deliver a DM to the person (a user of another organisation, Slack
+# Connect: it goes to their department's channel instead); "" for anything else (the message)
+Fault = Literal["", "channel", "archived", "user", "dm_refused"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Outcome:
     channel: str | None = None  # where it arrived (a person's DM channel, for one)
     unsure: bool = False  # no answer came back: the message may have arrived all the same
     fault: Fault = ""
+    team: str | None = None  # a refused DM's person's Slack team, where Slack said it
 
 
 class Transport(Protocol):

@@ -84,6 +84,19 @@ def format_datetime(dt: datetime, lang: str, tz: ZoneInfo) -> str:
     return f"{day} {at_time(format_time(local.time(), lang), lang)}"
 
 
+def format_short_date(d: date, lang: str) -> str:
+    """``25.11.2026`` (nb, nn) or ``25/11/2026`` (en): CLDR's short date with the full year,
+    for tables and lists."""
+    return cldr.format_date(d, "dd.MM.y" if _lang(lang) != "en" else "dd/MM/y",
+                            locale=locale_of(lang))  # fmt: skip
+
+
+def format_short_datetime(dt: datetime, lang: str, tz: ZoneInfo) -> str:
+    """``25.11.2026 10.30`` (nb, nn) or ``25/11/2026 10:30`` (en), in ``tz``."""
+    local = dt.astimezone(tz)
+    return f"{format_short_date(local.date(), lang)} {format_time(local.time(), lang)}"
+
+
 def weekday_name(weekday: int, lang: str) -> str:
     """The weekday (0 = Monday) as written inside a sentence: ``måndag``, ``Monday``."""
     return str(cldr.get_day_names("wide", "format", locale=locale_of(lang))[weekday])

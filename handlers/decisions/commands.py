@@ -84,7 +84,7 @@ def show(req: Request) -> Answer:
         raise UserError("decision.ref_needed", form="/decision show D-1")
     number = parse_ref(req.parsed.text.split()[0], "D")
     decision = decisions.get(req.session, number)
-    text, blocks = views.card(decision, decisions.chain(decision), req.lang)
+    text, blocks = views.card(decision, decisions.chain(decision), req.lang, req.rt.org.web_url)
     return Answer(text, blocks)
 
 

@@ -20,7 +20,15 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.grammar import parse_ref
 from bot.text.i18n import t
-from handlers.common import button_channel, ephemeral, explain, lang_of, log, runtime_of
+from handlers.common import (
+    actor_of,
+    button_channel,
+    ephemeral,
+    explain,
+    lang_of,
+    log,
+    runtime_of,
+)
 from handlers.views import issues as views
 
 # a button's work: (runtime, session, actor, the button's value) -> what the user is told
@@ -45,7 +53,7 @@ def _press(rt: Runtime, body: dict[str, Any], client: WebClient, act: ButtonAct)
     value = str(body["actions"][0].get("value", ""))
     try:
         with rt.db.session() as session:
-            actor = rt.actor(session, user_id)
+            actor = actor_of(rt, session, body)
             text = act(rt, session, actor, value)
     except UserError as error:
         lang = lang_of(rt, user_id)
@@ -68,7 +76,7 @@ def _acknowledge(rt: Runtime, session: Session, actor: Actor, value: str) -> str
 
 
 def _take(rt: Runtime, session: Session, actor: Actor, value: str) -> str:
-    issue = issues.take(session, actor=actor, number=_ref_of(value), now=rt.clock.now())
+    issue = issues.take(session, actor=actor, number=_ref_of(value), now=rt.clock.now(), org=rt.org)
     return t(actor.lang, "issue.assigned", owner=actor.user_id, ref=issue.ref)
 
 
@@ -99,7 +107,7 @@ def on_note(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     user_id = body["user"]["id"]
     channel = body.get("channel", {}).get("id", "")
     with rt.db.session() as session:
-        actor = rt.actor(session, user_id)
+        actor = actor_of(rt, session, body)
         try:
             issue = issues.get(session, _ref_of(str(body["actions"][0].get("value", ""))))
         except UserError as error:

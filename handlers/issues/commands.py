@@ -80,6 +80,7 @@ def show(req: Request) -> Answer:
         req.lang,
         today(req.rt),
         req.rt.org.timezone,
+        req.rt.org.web_url,
     )
     return Answer(text, blocks)
 
@@ -100,8 +101,9 @@ def assign(req: Request) -> Answer:
         raise UserError("issue.user_needed", ref=Issue.ref_of(number))
     owner = parse_user(rest.split()[0])
     issue = issues.assign(
-        req.session, actor=req.actor, number=number, owner=owner, now=req.rt.clock.now()
-    )
+        req.session, actor=req.actor, number=number, owner=owner, now=req.rt.clock.now(),
+        org=req.rt.org,
+    )  # fmt: skip
     return Answer(t(req.lang, "issue.assigned", owner=owner, ref=issue.ref), in_channel=True)
 
 

@@ -35,7 +35,9 @@ def _department(row: OutboxMessage) -> str:
 def notice(rt: Runtime, session: Session, row: OutboxMessage) -> Rendered:
     """The notice in an affected department's channel, with its buttons."""
     code = _department(row)
-    return views.notice(_issue(session, row), code, rt.org.language, today(rt), rt.org.timezone)
+    return views.notice(
+        _issue(session, row), code, rt.org.language, today(rt), rt.org.timezone, rt.org.web_url
+    )
 
 
 def reminder(rt: Runtime, session: Session, row: OutboxMessage) -> Rendered:

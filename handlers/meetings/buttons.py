@@ -13,7 +13,7 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.text.grammar import parse_ref
 from bot.text.i18n import t
-from handlers.common import button_channel, ephemeral, explain, lang_of, runtime_of
+from handlers.common import actor_of, button_channel, ephemeral, explain, lang_of, runtime_of
 from handlers.views import issues as issue_views
 
 
@@ -24,7 +24,7 @@ def _attendance(rt: Runtime, body: dict[str, Any], client: WebClient, answer: st
     number, _, code = str(body["actions"][0].get("value", "")).partition(":")
     try:
         with rt.db.session() as session:
-            actor = rt.actor(session, user_id)
+            actor = actor_of(rt, session, body)
             meeting = meetings.answer_attendance(
                 session, org=rt.org, actor=actor, number=parse_ref(f"M-{number}", "M"),
                 code=code, answer=answer, now=rt.clock.now(),
@@ -58,7 +58,7 @@ def on_status_note(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     channel = body.get("channel", {}).get("id", "")
     meeting_no, _, issue_no = str(body["actions"][0].get("value", "")).partition(":")
     with rt.db.session() as session:
-        actor = rt.actor(session, user_id)
+        actor = actor_of(rt, session, body)
         try:
             meeting = meetings.get(session, parse_ref(f"M-{meeting_no}", "M"))
             issue = issues.get(session, parse_ref(f"I-{issue_no}", "I"))

@@ -83,7 +83,7 @@ def show(req: Request) -> Answer:
     data = meetings.details(
         req.session, org=req.rt.org, meeting=meeting, suggested=views.SUGGESTIONS
     )
-    text, blocks = views.card(meeting, data, req.lang, req.rt.org.timezone)
+    text, blocks = views.card(meeting, data, req.lang, req.rt.org.timezone, req.rt.org.web_url)
     return Answer(text, blocks)
 
 

@@ -93,6 +93,30 @@ def button(text: str, action_id: str, value: str = "", *, style: str | None = No
     return element
 
 
+OPEN_IN_BROWSER = "open_in_browser"  # a link button's action: Slack opens the URL itself
+_PAGES = {"D": "decisions", "I": "issues", "M": "meetings"}
+
+
+def page_url(web: str | None, ref: str | None = None, page: str | None = None) -> str | None:
+    """The register's page of ``ref`` (``I-3`` → ``…/issues/I-3``), or of a list (``page``);
+    None when the web is not configured."""
+    if not web:
+        return None
+    if ref:
+        return f"{web}/{_PAGES[ref[0]]}/{ref}"
+    return f"{web}/{page or 'decisions'}"
+
+
+def link_button(lang: str, url: str) -> Block:
+    """*Open in browser*: a button that opens ``url`` (SPEC §9)."""
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": t(lang, "common.open_in_browser")},
+        "action_id": OPEN_IN_BROWSER,
+        "url": url[:3000],
+    }
+
+
 def form_input(
     block: str, label: str, element: Block, *, optional: bool = True, hint: str = ""
 ) -> Block:

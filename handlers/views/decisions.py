@@ -13,13 +13,16 @@ from bot.text.i18n import Lang, t
 from handlers.ids import Block, Callback
 from handlers.views import screening
 from handlers.views.blocks import (
+    actions,
     clip,
     context,
     department_options,
     fields,
     form_input,
     header,
+    link_button,
     modal_view,
+    page_url,
     quote,
     section,
     sections,
@@ -67,7 +70,10 @@ def logged(decision: Decision, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
 
 
 def card(
-    decision: Decision, chain: tuple[Sequence[Decision], Sequence[Decision]], lang: Lang
+    decision: Decision,
+    chain: tuple[Sequence[Decision], Sequence[Decision]],
+    lang: Lang,
+    web: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The whole decision with its links and its ``chain``: the decisions it superseded
     (nearest first) and those that superseded it (``bot.decisions.chain``)."""
@@ -106,6 +112,8 @@ def card(
         blocks.append(context(t(lang, "decision.chain", chain=" → ".join(links))))
     if decision.source_permalink:
         blocks.append(context(t(lang, "decision.source", url=decision.source_permalink)))
+    if url := page_url(web, decision.ref):
+        blocks.append(actions([link_button(lang, url)]))
     return f"{quote(title)} — {status_text(decision, lang)}", blocks
 
 

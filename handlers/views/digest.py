@@ -10,21 +10,28 @@ from bot.digest import Digest
 from bot.orgconfig import OrgConfig
 from bot.text.formats import format_date, format_number
 from bot.text.i18n import Lang, t
+from handlers.ids import IssueAction
 from handlers.views import meetings as meeting_views
 from handlers.views.blocks import (
     MESSAGE_BLOCKS,
+    actions,
+    button,
     clip,
     context,
     divider,
     fields,
     header,
+    link_button,
     more,
+    page_url,
     quote,
+    section,
     sections,
 )
 from storage.models import Decision, Issue
 
 Blocks = list[dict[str, Any]]
+WAITING = 4  # the place of "waiting for acknowledgement" among the digest's parts
 
 
 def _period(digest: Digest, lang: Lang) -> str:
@@ -61,7 +68,9 @@ def _decisions(digest: Digest, org: OrgConfig, lang: Lang) -> list[str]:
         for row in decision.departments or []:
             by_code.setdefault(row.department, []).append(decision)
     undepartmented = [d for d in digest.decisions if not d.departments]
-    for code in [*org.department_codes, *sorted(set(by_code) - set(org.department_codes))]:
+    codes = digest.codes(org)
+    others = sorted(set(by_code) - set(org.department_codes)) if digest.departments is None else []
+    for code in [*codes, *others]:
         count = digest.decisions_per_department.get(code, 0)
         if not count:
             continue
@@ -84,6 +93,33 @@ def _waiting(digest: Digest, lang: Lang) -> list[str]:
             + t(lang, "digest.waiting_for", codes=codes)
         )
     return lines + more(lang, len(digest.waiting), digest.waiting_total, "/issue list")
+
+
+def _waiting_to_ack(digest: Digest, lang: Lang) -> Blocks:
+    """A shared channel's "waiting for acknowledgement", each issue with the *Acknowledge*
+    button of the channel's first department still owing it: its partner agency's users have
+    no slash commands there (SPEC §8)."""
+    lines = _waiting(digest, lang)
+    if not lines:
+        return []
+    out: Blocks = [section(lines[0])]
+    for issue, line in zip(digest.waiting, lines[1:], strict=False):
+        owing = [
+            d.department
+            for d in issue.departments
+            if not d.acked_by and d.department in (digest.departments or ())
+        ]
+        accessory = None
+        if owing:
+            code = owing[0]
+            accessory = button(
+                t(lang, "issue.b_ack", code=code), IssueAction.ACK, f"{issue.number}:{code}"
+            )
+        out.append(section(line, accessory=accessory))
+    rest = lines[1 + len(digest.waiting) :]
+    if rest:
+        out.append(section("\n".join(rest)))
+    return out
 
 
 def _meetings(digest: Digest, lang: Lang, tz: ZoneInfo) -> list[str]:
@@ -117,14 +153,18 @@ def render(digest: Digest, org: OrgConfig, lang: Lang) -> tuple[str, Blocks]:
         _meetings(digest, lang, tz),
     ]  # fmt: skip
     summary = []
-    for lines in parts:
-        if lines:
+    for index, lines in enumerate(parts):
+        if not lines:
+            continue
+        summary.append(lines[0].strip("*"))
+        if digest.departments is not None and index == WAITING:
+            blocks.extend(_waiting_to_ack(digest, lang))  # a shared channel: with its buttons
+        else:
             blocks.extend(sections("\n".join(lines))[:4])
-            summary.append(lines[0].strip("*"))
     if digest.open_per_department:
         blocks.append(sections(f"*{t(lang, 'digest.open_per_department')}*")[0])
         pairs = []
-        for code in org.department_codes:
+        for code in digest.codes(org):
             open_count, overdue = digest.open_per_department.get(code, (0, 0))
             value = t(lang, "digest.open_count", count=format_number(open_count, lang))
             if overdue:
@@ -132,6 +172,9 @@ def render(digest: Digest, org: OrgConfig, lang: Lang) -> tuple[str, Blocks]:
             pairs.append((code, value))
         blocks.extend(fields(pairs))
     blocks.append(divider())
-    blocks.append(context(t(lang, "digest.hint")))
+    hint = "digest.hint" if digest.departments is None else "connect.digest_hint"
+    blocks.append(context(t(lang, hint)))
+    if url := page_url(org.web_url, page="issues"):
+        blocks.append(actions([link_button(lang, url)]))
     text = f"{title}: " + "; ".join(summary)
     return clip(text, 3000), blocks[:MESSAGE_BLOCKS]

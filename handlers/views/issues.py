@@ -22,8 +22,10 @@ from handlers.views.blocks import (
     fields,
     form_input,
     header,
+    link_button,
     modal_view,
     option,
+    page_url,
     quote,
     section,
     sections,
@@ -65,8 +67,11 @@ def registered(issue: Issue, lang: Lang) -> str:
     return f"{text}\n{screened}" if screened else text
 
 
-def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tuple[str, Blocks]:
-    """The message in a department's channel; buttons act on the issue and this department."""
+def notice(
+    issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo, web: str | None = None
+) -> tuple[str, Blocks]:
+    """The message in a department's channel; buttons act on the issue and this department
+    (and, with the web, one opens its page)."""
     text = t(
         lang, "issue.notice_intro", code=code, ref=issue.ref, title=quote(clip(issue.title, 200))
     )
@@ -92,7 +97,11 @@ def notice(issue: Issue, code: str, lang: Lang, today: date, tz: ZoneInfo) -> tu
             button(t(lang, "issue.b_note"), IssueAction.NOTE, str(issue.number)),
             button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number), style="danger"),
         ]
+        if url := page_url(web, issue.ref):
+            buttons.append(link_button(lang, url))
         blocks.append(actions(buttons, block_id=f"issue:{issue.number}:{code}"))
+    elif url := page_url(web, issue.ref):
+        blocks.append(actions([link_button(lang, url)]))
     return f"{issue.ref}: {quote(clip(issue.title, 200))}", blocks
 
 
@@ -114,16 +123,26 @@ def _ack_summary(issue: Issue, lang: Lang, tz: ZoneInfo) -> str:
     for row in issue.departments:
         if row.acked_by and row.acked_at:
             when = format_datetime(row.acked_at, lang, tz)
-            lines.append(
-                t(lang, "issue.acked_line", code=row.department, user=row.acked_by, when=when)
-            )
+            if row.acked_address:  # through a one-click link in an e-mail (SPEC §9)
+                address = quote(row.acked_address)
+                line = t(lang, "issue.acked_line_email", code=row.department, address=address,
+                         when=when)  # fmt: skip
+            else:
+                line = t(lang, "issue.acked_line", code=row.department, user=row.acked_by,
+                         when=when)  # fmt: skip
+            lines.append(line)
         else:
             lines.append(t(lang, "issue.waiting_line", code=row.department))
     return "\n".join(lines)
 
 
 def card(
-    issue: Issue, decisions: Sequence[Decision], lang: Lang, today: date, tz: ZoneInfo
+    issue: Issue,
+    decisions: Sequence[Decision],
+    lang: Lang,
+    today: date,
+    tz: ZoneInfo,
+    web: str | None = None,
 ) -> tuple[str, Blocks]:
     """The whole issue: facts, acknowledgements, notes (newest last), linked decisions."""
     title = f"{issue.ref} · {issue.title}"
@@ -150,7 +169,10 @@ def card(
     blocks.extend(sections(f"*{t(lang, 'issue.notes')}*\n{body}")[-20:])
     if issue.source_permalink:
         blocks.append(context(t(lang, "issue.source", url=issue.source_permalink)))
-    return f"{quote(title)} — {t(lang, f'issue.status_{issue.status}')}", blocks[:50]
+    blocks = blocks[:49]
+    if url := page_url(web, issue.ref):
+        blocks.append(actions([link_button(lang, url)]))
+    return f"{quote(title)} — {t(lang, f'issue.status_{issue.status}')}", blocks
 
 
 def listing(issues: Sequence[Issue], total: int, lang: Lang, today: date) -> tuple[str, Blocks]:
@@ -222,8 +244,14 @@ def note_modal(issue: Issue, lang: Lang, *, metadata: dict[str, Any]) -> dict[st
 
 
 def assigned_dm(issue: Issue, lang: Lang, today: date) -> tuple[str, Blocks]:
+    """To a new owner: the issue, and *Add note* (a partner agency's user has no slash
+    commands, SPEC §8: the button is their way to report progress)."""
     text = t(lang, "issue.assigned_dm", ref=issue.ref, title=quote(clip(issue.title, 200)))
-    return text, [section(text), *_facts(issue, lang, today)]
+    blocks: Blocks = [section(text), *_facts(issue, lang, today)]
+    if issue.status == "open":
+        note = button(t(lang, "issue.b_note"), IssueAction.NOTE, str(issue.number))
+        blocks.append(actions([note], block_id=f"assigned:{issue.number}"))
+    return text, blocks
 
 
 def reminder(
@@ -243,6 +271,8 @@ def reminder(
                 style="primary",
             )
         )
+        # the department's members may take it on from here too (SPEC §8: from the messages)
+        buttons.append(button(t(lang, "issue.b_take"), IssueAction.TAKE, str(issue.number)))
     buttons.append(button(t(lang, "issue.b_note"), IssueAction.NOTE, str(issue.number)))
     if kind != "ack_reminder":
         buttons.append(button(t(lang, "issue.b_close"), IssueAction.CLOSE, str(issue.number)))

@@ -19,10 +19,13 @@ from bot.text.i18n import Lang, t
 from bot.text.recurrence import ordinal_description
 from handlers.views import screening
 from handlers.views.blocks import (
+    actions,
     clip,
     context,
     fields,
     header,
+    link_button,
+    page_url,
     quote,
     section,
     sections,
@@ -250,7 +253,9 @@ def _suggested(data: Details, lang: Lang) -> Blocks:
     return _titled(lang, "meeting.suggest_title", lines)
 
 
-def card(meeting: Meeting, data: Details, lang: Lang, tz: ZoneInfo) -> tuple[str, Blocks]:
+def card(
+    meeting: Meeting, data: Details, lang: Lang, tz: ZoneInfo, web: str | None = None
+) -> tuple[str, Blocks]:
     """The whole meeting: facts, agenda, attendance, the status of its issues, suggestions."""
     title = f"{meeting.ref} · {meeting.title}"
     blocks: Blocks = [header(title), *_facts(meeting, data.series, lang, tz)]
@@ -268,7 +273,10 @@ def card(meeting: Meeting, data: Details, lang: Lang, tz: ZoneInfo) -> tuple[str
     if data.suggestions:
         blocks.extend(_suggested(data, lang)[:4])
     blocks.append(context(t(lang, "meeting.add_agenda_hint", ref=meeting.ref)))
-    return f"{quote(title)} — {when(meeting, lang, tz)}", blocks[:50]
+    blocks = blocks[:49]
+    if url := page_url(web, meeting.ref):
+        blocks.append(actions([link_button(lang, url)]))
+    return f"{quote(title)} — {when(meeting, lang, tz)}", blocks
 
 
 def series_list(

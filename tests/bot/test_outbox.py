@@ -21,6 +21,7 @@ from bot.context import ManualClock
 from bot.outbox import Dispatcher, DispatchReport
 from bot.runtime import Runtime
 from handlers.slack_transport import METADATA_TYPE, SlackTransport
+from mail import Unconfigured
 from returbot.clock import start_dispatch_threads
 from storage import common
 from storage import outbox as store
@@ -56,7 +57,7 @@ def make_dispatcher(
     kwargs.setdefault("worker", "worker-1")
     kwargs.setdefault("renderers", TEST_RENDERERS)
     kwargs.setdefault("hooks", TEST_HOOKS)
-    transports = {outbox.SLACK: SlackTransport(client)}
+    transports = {outbox.SLACK: SlackTransport(client), outbox.EMAIL: Unconfigured()}
     return Dispatcher(db=db, transports=transports, clock=clock, **kwargs)
 
 
@@ -681,7 +682,7 @@ def test_the_loop_survives_an_unexpected_error(
                 raise RuntimeError(f"database went away with {TOKEN}")
             return super().run_once()
 
-    transports = {outbox.SLACK: SlackTransport(client)}
+    transports = {outbox.SLACK: SlackTransport(client), outbox.EMAIL: Unconfigured()}
     dispatcher = Flaky(db=db, transports=transports, clock=clock, coordinators=(), lang="en")
     queue(db, clock, text="After the hiccup")
     stop = threading.Event()

@@ -39,7 +39,8 @@ class Keeper:
 
 def dispatcher(db: Database, clock: ManualClock, keeper: Keeper) -> Dispatcher:
     return Dispatcher(
-        db=db, transports={outbox.SLACK: keeper}, clock=clock, coordinators=(COORDINATOR,),
+        db=db, transports={outbox.SLACK: keeper, outbox.EMAIL: keeper}, clock=clock,
+        coordinators=(COORDINATOR,),
         lang="en", worker="w1",
     )  # fmt: skip
 
@@ -116,5 +117,5 @@ def test_a_rate_limit_waits_as_long_as_the_transport_says(db: Database, clock: M
 def test_a_medium_without_a_transport_stops_the_process_from_starting(
     db: Database, clock: ManualClock
 ) -> None:
-    with pytest.raises(ValueError, match="no outbox transport for slack"):
+    with pytest.raises(ValueError, match="no outbox transport for email, slack"):
         Dispatcher(db=db, transports={}, clock=clock, coordinators=(), lang="en")

@@ -96,10 +96,12 @@ def bot(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Bot]:
 
 @contextmanager
 def running_bot(
-    db: Database, clock: ManualClock, slack: FakeSlack, limits: Limits | None = None
-) -> Iterator[Bot]:
-    """A returbot on ``db`` serving HTTP on a free port until the block ends."""
-    rt = wiring.runtime(make_settings(api_url=slack.url), db=db, clock=clock)
+    db: Database, clock: ManualClock, slack: FakeSlack, limits: Limits | None = None,
+    **env: str,
+) -> Iterator[Bot]:  # fmt: skip
+    """A returbot on ``db`` serving HTTP on a free port until the block ends (``env``: more
+    settings, e.g. SMTP_URL)."""
+    rt = wiring.runtime(make_settings(api_url=slack.url, **env), db=db, clock=clock)
     dispatcher = wiring.dispatcher(rt)
     app = wiring.slack_app(rt)
     server = make_server(

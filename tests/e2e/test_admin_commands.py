@@ -78,3 +78,14 @@ def test_status_shows_queue_scheduler_and_failures(bot: Bot) -> None:
     bot.deliver()  # the alert to the coordinators is itself a queued message
     alert = bot.slack.posted(COORDINATOR)
     assert alert and "CGONE" in alert[0]["text"]
+
+
+def test_returbot_web_without_the_web_says_what_to_set(bot: Bot) -> None:
+    reply = bot.command("/returbot", "web")
+    assert not reply.in_channel
+    assert "RETURBOT_SECRET_KEY" in reply.text and "ikke satt opp" in reply.text
+
+
+def test_status_says_when_e_mail_is_off(bot: Bot) -> None:
+    reply = bot.command("/returbot", "status", user=COORDINATOR)
+    assert "E-post: av (SMTP_URL og RETURBOT_MAIL_FROM er ikke satt)" in reply.text

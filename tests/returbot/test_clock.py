@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 
 from bot import outbox
 from bot.context import ManualClock
-from bot.outbox import SLACK, Dispatcher
+from bot.outbox import EMAIL, SLACK, Dispatcher
 from handlers.slack_transport import SlackTransport
+from mail import Unconfigured
 from returbot.clock import (
     OUTBOX_JOB,
     Job,
@@ -39,7 +40,7 @@ def slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def dispatcher(sqlite_db: Database, slack: FakeSlack, clock: ManualClock) -> Dispatcher:
     client = WebClient(token="xoxb-test-token", base_url=slack.url, timeout=1)
-    transports = {SLACK: SlackTransport(client)}
+    transports = {SLACK: SlackTransport(client), EMAIL: Unconfigured()}
     return Dispatcher(db=sqlite_db, transports=transports, clock=clock, coordinators=(), lang="nb")
 
 

@@ -2,14 +2,21 @@
 
 The real ``slack_sdk.WebClient(base_url=fake.url)`` talks to it. Every request is recorded;
 faults (429 with Retry-After, 5xx, time-outs, resets, permanent refusals) are scripted.
+
+It also plays Slack's OpenID Connect provider (Sign in with Slack) with an RSA key of its own:
+the authorize endpoint (``oidc_authorize_url``) sends the browser back with a code for the
+user a test chose with ``sign_in_as``, ``openid.connect.token`` exchanges the code for an ID
+token signed with that key, and ``oidc_jwks_url`` publishes the key.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
 import random
+import secrets
 import select
 import socket
 import threading
@@ -19,7 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 CHANNEL_METHODS = {
@@ -47,6 +58,25 @@ class Fault:
     after: bool = False  # do the work (post the message), then fail: Slack's answer is lost
 
 
+OIDC_ISSUER = "https://slack.com"
+OIDC_KID = "fake-slack-key-1"
+
+
+@dataclass
+class SignIn:
+    """Who the fake's authorize endpoint signs in, and what a test spoils in the ID token."""
+
+    user: str
+    team: str = "T000FAKE"
+    name: str = "Kari Nordmann"
+    key: str = "own"  # "forged": signed with another key under the same key ID
+    algorithm: str = "RS256"  # "none": not signed at all
+    audience: str | None = None  # the token's aud (default: the client ID the app sent)
+    nonce: str | None = None  # the token's nonce (default: the one the app sent)
+    expires_in: int = 3600  # seconds from now; negative: expired already
+    state: str | None = None  # the state sent back (default: the one the app sent)
+
+
 class FakeSlack:
     """Start with ``with FakeSlack() as fake:``; point a WebClient at ``fake.url``."""
 
@@ -57,6 +87,11 @@ class FakeSlack:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._channel_errors: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
+        # Slack Connect (set_team, share_channel, refuse_dm): user -> team, channel -> the
+        # other teams it is shared with, user -> the error a DM to them gets
+        self._user_teams: dict[str, str] = {}
+        self._shared_channels: dict[str, list[str]] = {}
+        self._dm_refusals: dict[str, str] = {}
         self._latency = 0.0
         self._chaos: tuple[frozenset[str], float, tuple[Fault, ...], random.Random] | None = None
         self.chaos_log: list[tuple[str, Fault]] = []
@@ -66,6 +101,11 @@ class FakeSlack:
         self._socket_url: Callable[[], str] | None = None  # set_socket_mode
         self._in_flight = 0  # requests being answered; wait_idle waits for none
         self._idle = threading.Condition(self._lock)
+        self._sign_in: SignIn | None = None  # sign_in_as
+        self._oidc_client: tuple[str, str] | None = None  # set_openid_client
+        self._oidc_keys: dict[str, rsa.RSAPrivateKey] = {}  # made on first use
+        self._oidc_codes: dict[str, tuple[SignIn, dict[str, Any]]] = {}
+        self.id_tokens: list[str] = []  # every ID token handed out
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,6 +124,8 @@ class FakeSlack:
         self._server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.url = self.base + "/api/"
+        self.oidc_authorize_url = self.base + "/openid/connect/authorize"
+        self.oidc_jwks_url = self.base + "/openid/connect/keys"
         self._server.timeout = 0  # handle_request() handles a connection select() has seen
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -166,6 +208,16 @@ class FakeSlack:
         """``apps.connections.open`` answers with ``open_url()`` (a fake Socket Mode server's)."""
         self._socket_url = open_url
 
+    def sign_in_as(self, user: str, **spoilt: Any) -> SignIn:
+        """The next sign-ins (the authorize endpoint) are ``user``'s; ``spoilt`` sets the other
+        fields of ``SignIn`` (team, name, and what is wrong with the token)."""
+        self._sign_in = SignIn(user, **spoilt)
+        return self._sign_in
+
+    def set_openid_client(self, client_id: str, client_secret: str) -> None:
+        """The Slack app's client ID and secret: ``openid.connect.token`` checks them."""
+        self._oidc_client = (client_id, client_secret)
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -179,6 +231,9 @@ class FakeSlack:
         with self._lock:
             self.uploads.clear()
             self._members.clear()
+            self._user_teams.clear()
+            self._shared_channels.clear()
+            self._dm_refusals.clear()
             self._latency = 0.0
             self._chaos = None
             self.chaos_log.clear()
@@ -261,12 +316,19 @@ class FakeSlack:
         channel = str(params.get("channel") or params.get("channel_id") or "")
         if method in CHANNEL_METHODS and channel in self._channel_errors:
             return self._reply(request, 200, {"ok": False, "error": self._channel_errors[channel]})
+        if path == "/openid/connect/keys":
+            return self._reply(request, 200, {"keys": [self._jwk()]})
+        if path == "/openid/connect/authorize":
+            return self._authorize(request, params)
         if path.startswith("/upload/"):
             self.uploads[path.rsplit("/", 1)[1]] = body
             return self._reply_text(request, f"OK - {len(body)}")
         if not path.startswith("/api/"):
             return self._reply_text(request, "ok")
-        data = self._answer(method, params)
+        if method == "openid.connect.token":
+            data = self._openid_token(call)
+        else:
+            data = self._answer(method, params)
         if data.get("ok"):
             params["_ok"] = True
             if "ts" in data:
@@ -281,6 +343,9 @@ class FakeSlack:
         self._reply(request, 200, data)
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        connected = self._connect_answer(method, p)
+        if connected is not None:
+            return connected
         ok: dict[str, Any] = {"ok": True}
         channel = str(p.get("channel", ""))
         if method == "auth.test":
@@ -362,6 +427,129 @@ class FakeSlack:
                     self._history[str(p["channel_id"])].append(message)
             return ok | {"files": shared}
         return {"ok": False, "error": "unknown_method"}
+
+    # Slack Connect: users of other organisations' teams, channels shared with them, and the
+    # DMs Slack will not deliver to such users
+    def set_team(self, team: str, users: list[str]) -> None:
+        """``users`` are of Slack team ``team`` (``users.info`` says so in ``team_id``)."""
+        with self._lock:
+            self._user_teams.update(dict.fromkeys(users, team))
+
+    def share_channel(self, channel: str, *teams: str) -> None:
+        """``channel`` is shared with ``teams`` (``conversations.info``: ``is_ext_shared``)."""
+        with self._lock:
+            self._shared_channels[channel] = list(teams)
+
+    def refuse_dm(self, user: str, error: str = "cannot_dm_bot") -> None:
+        """A DM to ``user`` (``chat.postMessage`` or ``conversations.open``) is refused with
+        ``error``, as Slack refuses one to some users of other organisations."""
+        with self._lock:
+            self._dm_refusals[user] = error
+
+    def _connect_answer(self, method: str, p: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer where a second team changes it; None where it does not."""
+        refusals = self._dm_refusals
+        if method == "chat.postMessage" and str(p.get("channel", "")) in refusals:
+            return {"ok": False, "error": refusals[str(p["channel"])]}
+        if method == "conversations.open":
+            first = str(p.get("users", "")).split(",")[0]
+            if first in refusals:
+                return {"ok": False, "error": refusals[first]}
+        teams = self._user_teams
+        if method == "users.info" and str(p.get("user", "")) in teams:
+            user = str(p["user"])
+            return {"ok": True, "user": {
+                "id": user, "name": user.lower(), "real_name": f"User {user}",
+                "team_id": teams[user], "tz": "Europe/Oslo", "locale": "nb-NO",
+                "is_stranger": True,
+            }}  # fmt: skip
+        shared = self._shared_channels
+        if method == "conversations.info" and str(p.get("channel", "")) in shared:
+            channel = str(p["channel"])
+            return {"ok": True, "channel": {
+                "id": channel, "name": "shared", "is_member": True, "is_shared": True,
+                "is_ext_shared": True, "connected_team_ids": ["T000FAKE", *shared[channel]],
+            }}  # fmt: skip
+        return None
+
+    # the OpenID provider
+    def _key(self, name: str) -> rsa.RSAPrivateKey:
+        with self._lock:
+            if name not in self._oidc_keys:
+                self._oidc_keys[name] = rsa.generate_private_key(
+                    public_exponent=65537, key_size=2048
+                )
+            return self._oidc_keys[name]
+
+    def _jwk(self) -> dict[str, Any]:
+        jwk = dict(RSAAlgorithm.to_jwk(self._key("own").public_key(), as_dict=True))
+        return jwk | {"kid": OIDC_KID, "alg": "RS256", "use": "sig"}
+
+    def _authorize(self, request: BaseHTTPRequestHandler, params: dict[str, Any]) -> None:
+        """The browser comes here from the app's /auth/login; the chosen user "consents"."""
+        who = self._sign_in
+        target = str(params.get("redirect_uri", ""))
+        if who is None or not target.startswith(("http://", "https://")):
+            return self._reply_status(request, 400, "no sign-in scripted or no redirect_uri")
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self._oidc_codes[code] = (who, dict(params))
+        back = {
+            "code": code,
+            "state": who.state if who.state is not None else params.get("state", ""),
+        }
+        location = target + ("&" if "?" in target else "?") + urlencode(back)
+        request.send_response(302)
+        request.send_header("Location", location)
+        request.send_header("Content-Length", "0")
+        request.end_headers()
+
+    def _openid_token(self, call: Call) -> dict[str, Any]:
+        """``openid.connect.token``: the code (once) for an ID token about its user."""
+        p = call.params
+        if self._oidc_client is not None:
+            given = call.headers.get("Authorization", "")
+            expected = base64.b64encode(":".join(self._oidc_client).encode()).decode()
+            if given != f"Basic {expected}":
+                return {"ok": False, "error": "invalid_client"}
+        with self._lock:
+            found = self._oidc_codes.pop(str(p.get("code", "")), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        who, asked = found
+        if p.get("redirect_uri") != asked.get("redirect_uri"):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        now = int(time.time())
+        claims = {
+            "iss": OIDC_ISSUER,
+            "aud": who.audience if who.audience is not None else asked.get("client_id", ""),
+            "sub": who.user,
+            "https://slack.com/user_id": who.user,
+            "https://slack.com/team_id": who.team,
+            "name": who.name,
+            "nonce": who.nonce if who.nonce is not None else asked.get("nonce", ""),
+            "iat": now if who.expires_in > 0 else now + who.expires_in - 3600,
+            "exp": now + who.expires_in,
+            "auth_time": now,
+        }
+        key = None if who.algorithm == "none" else self._key(who.key)
+        token = jwt.encode(claims, key, algorithm=who.algorithm, headers={"kid": OIDC_KID})
+        with self._lock:
+            self.id_tokens.append(token)
+        return {
+            "ok": True,
+            "access_token": "xoxp-fake-openid-access-token",
+            "token_type": "Bearer",
+            "id_token": token,
+        }
+
+    def _reply_status(self, request: BaseHTTPRequestHandler, status: int, text: str) -> None:
+        payload = text.encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
 
     def _history_page(self, channel: str, p: dict[str, Any]) -> dict[str, Any]:
         """Newest first, after ``oldest``, ``limit`` a page; metadata only when asked for."""
