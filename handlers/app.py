@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -29,6 +31,25 @@ def make_client(token: str, api_url: str, timeout: int = OUTBOX_TIMEOUT) -> WebC
 
 RequestScope = Callable[[BoltRequest], AbstractContextManager[None]]
 
+# Bolt's App turns itself into an OAuth-installation app when it finds these two in the
+# environment (App.__init__: OAuthSettings() from SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, and
+# with it SLACK_SCOPES, SLACK_REDIRECT_URI, a file installation store) and then answers every
+# request "installation no longer available". Here they are the web register's Sign in with
+# Slack (SPEC §9): the bot answers with SLACK_BOT_TOKEN, so Bolt is built without seeing them.
+BOLT_OAUTH_ENVIRONMENT = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+_ENVIRONMENT = threading.Lock()
+
+
+@contextmanager
+def _out_of_bolts_sight() -> Iterator[None]:
+    """The OAuth variables left out of ``os.environ`` while Bolt's App reads it, then back."""
+    with _ENVIRONMENT:
+        kept = {name: os.environ.pop(name) for name in BOLT_OAUTH_ENVIRONMENT if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(kept)
+
 
 class ReturbotApp(App):
     """Bolt's ``App`` with scopes around each request, entered before the middleware and left
@@ -36,7 +57,12 @@ class ReturbotApp(App):
     Socket Mode and the console alike."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        with _out_of_bolts_sight():
+            super().__init__(**kwargs)  # type: ignore[arg-type]
+        if self.oauth_flow is not None or self.installation_store is not None:
+            raise RuntimeError(
+                "Bolt must not run the OAuth installation flow: returbot uses the bot token"
+            )
         self.request_scopes: list[RequestScope] = []
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:

@@ -1,5 +1,6 @@
 """HTTP: ``POST /slack/events`` (the signature checked here, then Bolt), ``GET /healthz``, the
-calendar feed; served by waitress as ``returbot.serving`` sets it up."""
+calendar feed, and every other path to the register in a browser when it is configured
+(``web/``, SPEC §9); served by waitress as ``returbot.serving`` sets it up."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
@@ -40,6 +41,7 @@ __all__ = [
 
 log = logging.getLogger("returbot.server")
 StartResponse = Callable[..., Any]
+WSGI = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _FEED = re.compile(r"/calendar/([A-Za-z0-9_-]{16,64})\.ics")
 
 
@@ -94,10 +96,13 @@ class SlackEndpoint:
 
 
 class WebApp:
-    """The WSGI application: Slack's endpoint, the health check and the calendar feed.
+    """The WSGI application: Slack's endpoint, the health check, the calendar feed and the
+    register's web pages.
 
     With a Bolt ``app`` it is returbot over HTTP (the signing secret is required); without one
     there is no Slack endpoint at all: Socket Mode (``feed=True``) or the scheduler's health.
+    The web pages (``web``) are served beside them wherever the feed is: by default the ones
+    ``wiring.web_app`` builds when the web is configured (``web=False``: none).
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class WebApp:
         *,
         health: Callable[[], dict[str, Any]] | None = None,
         feed: bool | None = None,
+        web: WSGI | Literal[False] | None = None,
     ) -> None:
         self.slack = SlackEndpoint(app, rt.settings.signing_secret) if app is not None else None
         self.rt = rt
@@ -114,6 +120,9 @@ class WebApp:
         self.serves_feed = app is not None if feed is None else feed
         self.feed = Feed(rt.org)
         self.failures: dict[tuple[str, str], int] = {}
+        if web is None:
+            web = _web_pages(rt) if self.serves_feed else False
+        self.web: WSGI | None = web or None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -136,6 +145,8 @@ class WebApp:
             return self.slack(environ, start_response)
         if self.serves_feed and method in ("GET", "HEAD") and path.startswith("/calendar/"):
             return self.calendar(path, start_response)
+        if self.web is not None and not _reserved(path):
+            return self.web(environ, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     def failed(self, error: Exception, path: str) -> None:
@@ -150,7 +161,11 @@ class WebApp:
         if first or seen:
             self.failures[kind] = seen + 1
         # the feed's path holds its secret token; any path is the client's text, so quoted
-        shown = "/calendar/…" if path.startswith("/calendar/") else repr(path[:100])
+        # a path that holds a token (the feed's, a one-click link's) is logged without it
+        if path.startswith(("/calendar/", "/ack/")):
+            shown = path[: path.index("/", 1) + 1] + "…"
+        else:
+            shown = repr(path[:100])
         if first:
             log.error("%s serving %s", kind[0], shown, exc_info=error)
         else:
@@ -198,6 +213,21 @@ class WebApp:
             ],
         )
         return [body]
+
+
+def _web_pages(rt: Runtime) -> WSGI | None:
+    """The register's pages as the composition root builds them, if the web is configured."""
+    if not rt.settings.web:
+        return None
+    from returbot import wiring
+
+    return wiring.web_app(rt)
+
+
+def _reserved(path: str) -> bool:
+    """Slack's, the health check's and the feed's paths: never the web pages' (a request
+    there that they do not take is their plain 404)."""
+    return path in ("/healthz", "/slack/events") or path.startswith("/calendar/")
 
 
 def _reply(
