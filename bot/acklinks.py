@@ -61,11 +61,13 @@ class Opened:
         return self.row.acked_at is not None
 
 
-def look_up(session: Session, *, token: str, now: datetime) -> Opened:
-    """The link of ``token``, still good; a sentence when it is unknown, used or expired."""
+def look_up(session: Session, *, token: str, now: datetime, lock: bool = False) -> Opened:
+    """The link of ``token``, still good; a sentence when it is unknown, used or expired
+    (``lock``: its row locked, so that two clicks at once use it once)."""
     link = None
     if 0 < len(token) <= _MAX_TOKEN:
-        link = session.scalar(select(AckLink).where(AckLink.token_hash == _hash(token)))
+        statement = select(AckLink).where(AckLink.token_hash == _hash(token))
+        link = session.scalar(statement.with_for_update() if lock else statement)
     permissions.require_ack_link(link, now)
     assert link is not None  # the rule above refuses a missing one
     row = next((d for d in link.issue.departments if d.department == link.department), None)
@@ -76,7 +78,7 @@ def look_up(session: Session, *, token: str, now: datetime) -> Opened:
 
 def acknowledge(session: Session, *, org: OrgConfig, token: str, now: datetime) -> Opened:
     """Acknowledge the link's issue for its department, once; the link is used up."""
-    opened = look_up(session, token=token, now=now)
+    opened = look_up(session, token=token, now=now, lock=True)
     link, issue, row = opened.link, opened.issue, opened.row
     link.used_at = now
     if row.acked_at is None:

@@ -25,6 +25,7 @@ from bot import acklinks, issues, meetings
 from bot.meetings import MeetingInput
 from storage.db import Database
 from tests.conftest import COORDINATOR, NOW
+from tests.support import slackreq
 from tests.web.conftest import Site
 from tests.web.test_pages import _ack, _issue, _log
 
@@ -191,6 +192,20 @@ def test_a_reader_signs_in_and_reads_the_register(site: Site, browser: WebDriver
     assert browser.current_url == site.url + "/issues/I-1"
     assert "Mangler tolk til Kabul" in _h1(browser)
     assert "Kvitteringer" in _text(browser)
+
+    # the Open in browser button on the issue's card in Slack leads to the same page
+    body = slackreq.slash_body("/issue", "show I-1", user_id="UCOORD")
+    _, _, answer = slackreq.post(site.url + "/slack/events", body)
+    link = next(
+        e["url"]
+        for b in json.loads(answer)["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "open_in_browser"
+    )
+    browser.get(link)
+    assert browser.current_url == site.url + "/issues/I-1"
+    assert "Mangler tolk til Kabul" in _h1(browser)
 
     # the meetings and the one on the agenda
     _follow(browser, browser.find_element(By.LINK_TEXT, "Møter").click)
