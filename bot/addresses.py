@@ -4,7 +4,6 @@ department's addresses with `/returbot email DEPT …` (or `none`); from then th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -30,12 +29,6 @@ def current(session: Session, org: OrgConfig) -> dict[str, list[str]]:
         if row.department in out:  # a department that left the config is left out
             out[row.department] = list(row.addresses)
     return out
-
-
-def of(session: Session, org: OrgConfig, codes: list[str]) -> Mapping[str, list[str]]:
-    """The addresses of the departments ``codes``."""
-    every = current(session, org)
-    return {code: every.get(code, []) for code in codes}
 
 
 def set_addresses(

@@ -14,7 +14,7 @@ no Slack preference to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -46,25 +46,32 @@ def issue_notices(
     return _to_departments(session, org, issue.id, list(codes), NOTICE, "notice", now)
 
 
+def mailboxes(session: Session, org: OrgConfig) -> Mapping[str, list[str]]:
+    """Every department's addresses, read once for many messages (none without e-mail)."""
+    return addresses.current(session, org) if org.mail_from else {}
+
+
 def ack_reminders(
-    session: Session, org: OrgConfig, issue_id: int, code: str, due_at: datetime
-) -> int:
+    session: Session, org: OrgConfig, issue_id: int, code: str, due_at: datetime,
+    known: Mapping[str, list[str]] | None = None,
+) -> int:  # fmt: skip
     """The reminder a department that has not acknowledged gets, to its addresses, at
-    ``due_at``."""
-    return _to_departments(session, org, issue_id, [code], REMINDER, "reminder", due_at)
+    ``due_at`` (``known``: the addresses, read once by a caller that sends many)."""
+    return _to_departments(session, org, issue_id, [code], REMINDER, "reminder", due_at, known)
 
 
 def _to_departments(
     session: Session, org: OrgConfig, issue_id: int, codes: list[str], kind: str, name: str,
-    due_at: datetime,
+    due_at: datetime, known: Mapping[str, list[str]] | None = None,
 ) -> int:  # fmt: skip
     """One row per department and address; the text is composed when it is sent (below), so
     that the one-click link's token is made then and is kept nowhere but in the e-mail."""
     if not org.mail_from:
         return 0
     queued = 0
-    for code, found in addresses.of(session, org, codes).items():
-        for address in found:
+    every = mailboxes(session, org) if known is None else known
+    for code in codes:
+        for address in every.get(code, []):
             row = outbox.enqueue(
                 session, kind=kind, text=f"{Issue.ref_of(issue_id)} {code}", address=address,
                 method=outbox.MAIL, due_at=due_at, ref_kind="issue", ref_id=issue_id,
@@ -81,44 +88,39 @@ def renderers(org: OrgConfig, clock: Clock) -> outbox.Renderers:
 
     @found.add(NOTICE)
     def notice(session: Session, row: OutboxMessage) -> tuple[str, None]:
-        issue, code, link = _linked(session, org, row, clock.now())
-        lang = org.language
-        text = _lines(
-            t(lang, "mail.notice_subject", ref=issue.ref, code=code, title=issue.title),
-            "",
-            t(lang, "mail.notice_intro", ref=issue.ref, code=code, name=_name(org, code)),
-            "",
-            issue.title,
-            issue.description or None,
-            _due(issue, lang),
-            "",
-            link,
-            t(lang, "mail.issue_page", url=f"{org.web_url}/issues/{issue.ref}")
-            if org.web_url
-            else None,
-            "",
-            t(lang, "mail.footer", org=org.name),
-        )
-        return text, None
+        return _with_link(session, org, row, clock.now(), "notice"), None
 
     @found.add(REMINDER)
     def reminder(session: Session, row: OutboxMessage) -> tuple[str, None]:
-        issue, code, link = _linked(session, org, row, clock.now())
-        lang = org.language
-        text = _lines(
-            t(lang, "mail.reminder_subject", ref=issue.ref, code=code, title=issue.title),
-            "",
-            t(lang, "mail.reminder_intro", ref=issue.ref, code=code),
-            "",
-            issue.title,
-            "",
-            link,
-            "",
-            t(lang, "mail.footer", org=org.name),
-        )
-        return text, None
+        return _with_link(session, org, row, clock.now(), "reminder"), None
 
     return found
+
+
+def _with_link(
+    session: Session, org: OrgConfig, row: OutboxMessage, now: datetime, name: str
+) -> str:
+    """The text of a notice or a reminder (``name``): subject, why it came, the issue, how to
+    acknowledge; a notice also says the issue's details and where its page is."""
+    issue, code, link = _linked(session, org, row, now)
+    lang = org.language
+    notice = name == "notice"
+    return _lines(
+        t(lang, f"mail.{name}_subject", ref=issue.ref, code=code, title=issue.title),
+        "",
+        t(lang, f"mail.{name}_intro", ref=issue.ref, code=code, name=_name(org, code)),
+        "",
+        issue.title,
+        (issue.description or None) if notice else None,
+        _due(issue, lang) if notice else None,
+        "",
+        link,
+        t(lang, "mail.issue_page", url=f"{org.web_url}/issues/{issue.ref}")
+        if notice and org.web_url
+        else None,
+        "",
+        t(lang, "mail.footer", org=org.name),
+    )
 
 
 def _linked(
@@ -146,13 +148,15 @@ def invitations(
         return 0
     organizer = parseaddr(org.mail_from)[1]
     lang = org.language
+    every = mailboxes(session, org)  # once, however many meetings a series makes
     queued = 0
     for meeting in meetings:
         series = org.meeting_series(meeting.series_key)
         if series is None:
             continue  # a series that left the config: nobody to invite
-        every = addresses.of(session, org, all_departments(series))
-        attendees = list(dict.fromkeys(a for found in every.values() for a in found))
+        attendees = list(
+            dict.fromkeys(a for code in all_departments(series) for a in every.get(code, []))
+        )
         if not attendees:
             continue
         cancelled = meeting.status == "cancelled"

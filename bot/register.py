@@ -134,10 +134,6 @@ def _sees(org: OrgConfig, viewer: Viewer | None, record: Decision | Issue | Meet
     return viewer is None or viewer.sees(_codes_of(record))
 
 
-def _scoped(codes: frozenset[str] | None) -> bool:
-    return codes is not None
-
-
 def language_of(session: Session, org: OrgConfig, user_id: str) -> Lang:
     """The user's ``/returbot language``, else the organisation's."""
     return as_lang(common.user_language(session, user_id) or org.language)
@@ -185,7 +181,7 @@ def decision_page(
     """Newest first (decided, then logged); with words, best match first through the search.
     A partner agency's reader (``viewer``) gets its departments' decisions only."""
     codes = viewer.departments if viewer is not None else None
-    if filters.words and filters == DecisionFilter(words=filters.words) and not _scoped(codes):
+    if filters.words and filters == DecisionFilter(words=filters.words) and codes is None:
         return _window(
             number,
             lambda limit: [d for d in _find_decisions(session, filters.words or "", limit=limit)],

@@ -154,14 +154,11 @@ class Document:
                         out[f"{where}r:{stem[::-1]}"] = None
         return list(out)
 
-    def vocabulary(self) -> set[str]:
-        """The exact forms long enough to be looked up as compounds or typos."""
-        return {
-            forms(w).exact
-            for value in (self.title, " ".join(self.tags), self.body)
-            for w in words(value)
-            if len(forms(w).exact) >= VOCAB_MIN
-        }
+
+def _vocabulary(terms: Iterable[str]) -> set[str]:
+    """The exact forms among a record's terms (``tx:``, ``gx:``, ``bx:``) long enough to be
+    looked up as typos."""
+    return {t[3:] for t in terms if t[1:3] == "x:" and len(t) - 3 >= VOCAB_MIN}
 
 
 def decision_document(
@@ -252,12 +249,13 @@ def index_on(connection: Connection, documents: Sequence[Document]) -> None:
     if not documents:
         return
     sqlite = connection.dialect.name == "sqlite"
+    analysed = [(d, d.terms()) for d in documents]  # each record's words read once
     rows = [
-        {"kind": d.kind, "id": d.record_id, "terms": " ".join(d.terms()) if sqlite else d.terms()}
-        for d in documents
+        {"kind": d.kind, "id": d.record_id, "terms": " ".join(terms) if sqlite else terms}
+        for d, terms in analysed
     ]
     # sorted, so that two writers adding the same new words take their locks in one order
-    vocabulary = sorted(set[str]().union(*(d.vocabulary() for d in documents)))
+    vocabulary = sorted(set[str]().union(*(_vocabulary(terms) for _, terms in analysed)))
     if sqlite:
         connection.execute(
             text(

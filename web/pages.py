@@ -27,6 +27,19 @@ def _number(ref: str, prefix: str) -> int:
     return int(found.group(2))
 
 
+def decision_filters() -> register.DecisionFilter:
+    """The decisions' filters as this request gives them (the page and its download)."""
+    args = request.args
+    return register.decision_filter(
+        state().rt.org,
+        department=args.get("department", ""),
+        tag=args.get("tag", ""),
+        status=args.get("status", ""),
+        since=args.get("since", ""),
+        words=args.get("q", ""),
+    )
+
+
 def _page() -> int:
     return register.page_number(request.args.get("page"))
 
@@ -60,14 +73,7 @@ def home() -> ResponseReturnValue:
 def decisions() -> ResponseReturnValue:
     rt = state().rt
     args = request.args
-    filters = register.decision_filter(
-        rt.org,
-        department=args.get("department", ""),
-        tag=args.get("tag", ""),
-        status=args.get("status", ""),
-        since=args.get("since", ""),
-        words=args.get("q", ""),
-    )
+    filters = decision_filters()
     with rt.db.session() as session:
         found = register.decision_page(session, filters=filters, number=_page(), viewer=g.viewer)
         return render_template(

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, render_template
 from flask.typing import ResponseReturnValue
 
 from bot import register, reports
 from web import charts
 from web.app import state, text
 from web.auth import login_required
+from web.pages import decision_filters
 
 blueprint = Blueprint("reports", __name__)
 CHARTS = ("open", "ack", "decisions", "overdue")
@@ -80,15 +81,7 @@ def _download(kind: str, fmt: str) -> Response:
     with rt.db.session() as session:
         actor = rt.actor(session, g.user.id)
         if kind == "decisions":
-            args = request.args
-            filters = register.decision_filter(
-                rt.org,
-                department=args.get("department", ""),
-                tag=args.get("tag", ""),
-                status=args.get("status", ""),
-                since=args.get("since", ""),
-                words=args.get("q", ""),
-            )
+            filters = decision_filters()
             records = reports.decision_download(session, actor=actor, filters=filters)
         else:
             records = reports.issue_download(session, actor=actor)

@@ -58,11 +58,12 @@ def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
         .limit(BATCH)
     )
     bound = bindings.current(session, org)
+    known = mailing.mailboxes(session, org)
     queued = 0
     for issue_id, code, number, created_at in session.execute(stmt).all():
         due_at = created_at + org.ack_within
         # the department's addresses get it too (SPEC §8), with or without a channel
-        queued += mailing.ack_reminders(session, org, issue_id, code, due_at)
+        queued += mailing.ack_reminders(session, org, issue_id, code, due_at, known)
         channel = bound.get(f"dept:{code}")
         if not channel:
             continue  # the coordinators were told to bind it when the issue was registered

@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
@@ -149,9 +150,17 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def site(db: Database, clock: ManualClock, slack: FakeSlack) -> Iterator[Site]:
+    with serving(db, clock, slack) as running:
+        yield running
+
+
+@contextmanager
+def serving(db: Database, clock: ManualClock, slack: FakeSlack, **env: str) -> Iterator[Site]:
+    """A returbot with the web on, on a free port, until the block ends (``env``: more
+    settings, e.g. RETURBOT_CONFIG)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    rt = wiring.runtime(web_settings(slack, url), db=db, clock=clock)
+    rt = wiring.runtime(web_settings(slack, url, **env), db=db, clock=clock)
     # as `returbot run` serves: Slack's endpoint, and the web pages the wiring builds
     server = make_server(
         WebApp(wiring.slack_app(rt), rt), host="127.0.0.1", port=port, threads=4, loop_timeout=0.05

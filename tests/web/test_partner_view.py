@@ -4,7 +4,6 @@ department, are for the home team; a team the network does not know cannot sign 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -12,12 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.context import ManualClock
-from returbot import wiring
-from returbot.web_server import WebApp, make_server, serve_until_closed
 from storage.db import Database
 from tests.support.fakeslack import FakeSlack
-from tests.support.processes import free_port
-from tests.web.conftest import Site, web_settings
+from tests.web.conftest import Site, serving
 
 PU_TEAM = "T0PUPOLITI"
 
@@ -29,20 +25,8 @@ def partner_site(
     text = (resources.files("bot") / "default_config.toml").read_text(encoding="utf-8")
     config = tmp_path / "connect.toml"
     config.write_text(text.replace('# slack_team = "T0123ABCD"', f'slack_team = "{PU_TEAM}"'))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = web_settings(slack, url, RETURBOT_CONFIG=str(config))
-    rt = wiring.runtime(settings, db=db, clock=clock)
-    server = make_server(
-        WebApp(wiring.slack_app(rt), rt), host="127.0.0.1", port=port, threads=4, loop_timeout=0.05
-    )
-    thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
-    thread.start()
-    try:
-        yield Site(url=url, slack=slack, rt=rt, db=db, clock=clock)
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with serving(db, clock, slack, RETURBOT_CONFIG=str(config)) as running:
+        yield running
 
 
 def seed(site: Site) -> None:
