@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import audit, departments, permissions, screening
 from bot import search as searching
@@ -16,7 +17,7 @@ from bot.context import Actor, local_today
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from storage import common, search
+from storage import common, hot, search
 from storage import decisions as store
 from storage.models import Decision, DecisionDepartment, DecisionTag, Issue, Meeting
 
@@ -90,6 +91,7 @@ def log(
     older = _to_supersede(session, actor, data.supersedes)
     decision = Decision(
         number=common.next_number(session, "D"),
+        supersedes_id=older.id if older is not None else None,
         title=checked.title,
         details=checked.details,
         decided_by=checked.decided_by,
@@ -104,8 +106,7 @@ def log(
         tags=[DecisionTag(tag=t) for t in checked.tags],
     )
     _link_source(decision, data.source)
-    session.add(decision)
-    session.flush()
+    hot.add(session, decision, "departments", "tags")
     if older is not None:
         _supersede(session, actor, older, decision, now)
     audit.change(
@@ -164,7 +165,9 @@ def _to_supersede(session: Session, actor: Actor, number: int | None) -> Decisio
 def _supersede(
     session: Session, actor: Actor, older: Decision, decision: Decision, now: datetime
 ) -> None:
-    decision.supersedes = older
+    # both ends of the link as they are now stored (the new decision was written with it)
+    set_committed_value(decision, "supersedes", older)
+    set_committed_value(older, "superseded_by", decision)
     older.status = "superseded"
     audit.change(
         session,

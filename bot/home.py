@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.orgconfig import OrgConfig
 from storage import digest as digest_store
 from storage import home as store
+from storage import hot
 from storage import issues as issue_store
 from storage.models import Decision, Issue, Meeting
 
@@ -63,6 +64,12 @@ def compose(
 def record_opened(session: Session, *, user: str, now: datetime) -> None:
     """``user`` has opened their Home tab (from now on it is kept up to date)."""
     store.record_opened(session, user, now.isoformat())
+
+
+def written_past_the_flush(session: Session) -> tuple[bool, Iterable[object]]:
+    """Whether the session's transaction wrote without the ORM's flush (``storage.hot``), and
+    the records it made so, for a commit hook: a flush hook never sees them."""
+    return hot.wrote(session) or bool(hot.added(session)), hot.added(session)
 
 
 def has_opened(session: Session, user: str) -> bool:

@@ -259,8 +259,16 @@ def _after_flush(session: Session, _context: object) -> None:
 def _after_commit(session: Session) -> None:
     users = session.info.pop("home_touched", None)
     bucket = _touched.get()
-    if users and bucket is not None:
+    if bucket is None:
+        return
+    if users:
         bucket.update(users)
+    wrote, made = domain.written_past_the_flush(session)
+    if wrote:
+        bucket.add("")
+    for obj in made:
+        if isinstance(obj, Issue):
+            bucket.update(u for u in (obj.owner, obj.reporter) if u)
 
 
 def _after_rollback(session: Session) -> None:

@@ -6,11 +6,12 @@ import hashlib
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
+from storage.hot import Statement
 from storage.models import (
     AuditEntry,
     ChannelBinding,
@@ -21,17 +22,35 @@ from storage.models import (
 )
 
 
+def _counter() -> Table:
+    return cast(Table, Counter.__table__)
+
+
+_NEXT_NUMBER = Statement(
+    lambda: (
+        update(_counter())
+        .where(_counter().c.kind == bindparam("kind"))
+        .values(value=_counter().c.value + 1)
+        .returning(_counter().c.value)
+    )
+)
+
+
 def next_number(session: Session, kind: str) -> int:
     """The next human number of ``kind`` ("D", "I", "M"); the row lock serialises creators."""
-    table = cast(Table, Counter.__table__)
-    stmt = (
-        update(table)
-        .where(table.c.kind == kind)
-        .values(value=table.c.value + 1)
-        .returning(table.c.value)
+    return int(_NEXT_NUMBER.run(session, {"kind": kind}).scalar_one())
+
+
+_AUDIT = Statement(
+    lambda: insert(cast(Table, AuditEntry.__table__)).values(
+        at=bindparam("at"),
+        actor=bindparam("actor"),
+        entity=bindparam("entity"),
+        entity_id=bindparam("entity_id"),
+        action=bindparam("action"),
+        changes=bindparam("changes"),
     )
-    # a Core statement on the session's connection: no ORM bookkeeping on the hot path
-    return int(session.connection().execute(stmt).scalar_one())
+)
 
 
 def audit(
@@ -44,19 +63,20 @@ def audit(
     changes: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Keep who changed what, when (a Core insert: no ORM bookkeeping on the hot path).
+    """Keep who changed what, when (a compiled Core insert: no ORM work on the hot path).
 
     ``at`` is the moment on the application's clock (the same clock the records carry).
     """
-    session.connection().execute(
-        insert(cast(Table, AuditEntry.__table__)).values(
-            at=at or utcnow(),
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=changes or {},
-        )
+    _AUDIT.run(
+        session,
+        {
+            "at": at or utcnow(),
+            "actor": actor,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "changes": changes or {},
+        },
     )
 
 
@@ -79,37 +99,55 @@ def lock_fingerprint(session: Session, user_id: str, fingerprint: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def recent_receipt(session: Session, user_id: str, fingerprint: str, since: datetime) -> str | None:
-    """The record made by the same command from the same user since ``since``, if any."""
-    stmt = (
+_RECENT_RECEIPT = Statement(
+    lambda: (
         select(CommandReceipt.result)
         .where(
-            CommandReceipt.user_id == user_id,
-            CommandReceipt.fingerprint == fingerprint,
-            CommandReceipt.created_at >= since,
+            CommandReceipt.user_id == bindparam("user_id"),
+            CommandReceipt.fingerprint == bindparam("fingerprint"),
+            CommandReceipt.created_at >= bindparam("since", type_=CommandReceipt.created_at.type),
         )
         .order_by(CommandReceipt.id.desc())
         .limit(1)
     )
-    found = session.connection().execute(stmt).scalar()  # Core: no ORM on the hot path
+)
+
+
+def recent_receipt(session: Session, user_id: str, fingerprint: str, since: datetime) -> str | None:
+    """The record made by the same command from the same user since ``since``, if any."""
+    found = _RECENT_RECEIPT.run(
+        session, {"user_id": user_id, "fingerprint": fingerprint, "since": since}
+    ).scalar()
     return str(found) if found is not None else None
+
+
+_ADD_RECEIPT = Statement(
+    lambda: insert(cast(Table, CommandReceipt.__table__)).values(
+        user_id=bindparam("user_id"),
+        fingerprint=bindparam("fingerprint"),
+        result=bindparam("result"),
+        created_at=bindparam("created_at"),
+    )
+)
 
 
 def add_receipt(
     session: Session, user_id: str, fingerprint: str, result: str, at: datetime
 ) -> None:
-    session.connection().execute(
-        insert(cast(Table, CommandReceipt.__table__)).values(
-            user_id=user_id, fingerprint=fingerprint, result=result, created_at=at
-        )
+    _ADD_RECEIPT.run(
+        session,
+        {"user_id": user_id, "fingerprint": fingerprint, "result": result, "created_at": at},
     )
 
 
+_USER_LANGUAGE = Statement(
+    lambda: select(UserPreference.language).where(UserPreference.user_id == bindparam("user_id"))
+)
+
+
 def user_language(session: Session, user_id: str) -> str | None:
-    """The user's own language, if they chose one (read on every request: a Core select on
-    the session's connection, without the ORM's identity map)."""
-    stmt = select(UserPreference.language).where(UserPreference.user_id == user_id)
-    found = session.connection().execute(stmt).scalar()
+    """The user's own language, if they chose one (read on every request)."""
+    found = _USER_LANGUAGE.run(session, {"user_id": user_id}).scalar()
     return str(found) if found is not None else None
 
 

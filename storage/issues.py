@@ -2,23 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.hot import Statement
 from storage.models import Decision, Issue, IssueDepartment
 
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
+_BY_NUMBER = (
+    select(Issue).where(Issue.number == bindparam("number")).options(joinedload(Issue.departments))
+)
+_BY_NUMBER_WITH_NOTES = _BY_NUMBER.options(selectinload(Issue.notes))
+
+
 def by_number(session: Session, number: int, *, notes: bool = True) -> Issue | None:
-    """I-``number`` with its departments, and its notes unless ``notes=False`` (a change that
-    does not show them: one statement less)."""
-    statement = select(Issue).where(Issue.number == number)
-    if notes:
-        statement = statement.options(selectinload(Issue.notes))
-    return session.scalar(statement)
+    """I-``number`` with its departments (in the same statement), and its notes unless
+    ``notes=False`` (a change that does not show them: one statement less)."""
+    statement = _BY_NUMBER_WITH_NOTES if notes else _BY_NUMBER
+    return session.scalars(statement, {"number": number}).unique().one_or_none()
+
+
+_ACKNOWLEDGE = Statement(
+    lambda: (
+        update(cast(Table, IssueDepartment.__table__))
+        .where(
+            IssueDepartment.__table__.c.issue_id == bindparam("issue_id"),
+            IssueDepartment.__table__.c.department == bindparam("department"),
+            IssueDepartment.__table__.c.acked_by.is_(None),
+        )
+        .values(acked_by=bindparam("by"), acked_at=bindparam("at"))
+    )
+)
+
+
+def acknowledge(session: Session, row: IssueDepartment, by: str, at: datetime) -> bool:
+    """Mark one affected department's row acknowledged by ``by`` at ``at``, unless someone
+    did a moment ago (False: ``row`` then shows who, read again)."""
+    done = _ACKNOWLEDGE.run(
+        session, {"issue_id": row.issue_id, "department": row.department, "by": by, "at": at}
+    ).rowcount
+    if done:
+        set_committed_value(row, "acked_by", by)
+        set_committed_value(row, "acked_at", at)
+        return True
+    session.refresh(row)
+    return False
 
 
 def listing(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
+from storage import hot
+from storage.hot import Statement
 from storage.models import OutboxMessage
 
 PENDING = "pending"
@@ -21,8 +25,48 @@ def _is_postgres(session: Session) -> bool:
 
 
 def add(session: Session, row: OutboxMessage) -> None:
-    """Queue one message; it is sent once the caller's transaction commits and it is due."""
-    session.add(row)
+    """Queue one message; it is sent once the caller's transaction commits and it is due (a
+    compiled insert at once, not at the next flush: ``storage.hot``)."""
+    hot.add(session, row)
+
+
+def _withdrawal(one_key: bool) -> Callable[[], Executable]:
+    def build() -> Executable:
+        table = cast(Table, OutboxMessage.__table__)
+        kinds = or_(table.c.kind == bindparam("kind"), table.c.kind == bindparam("other_kind"))
+        stmt = update(table).where(
+            table.c.status == PENDING,
+            table.c.ref_kind == bindparam("ref_kind"),
+            table.c.ref_id == bindparam("ref_id"),
+            kinds,
+        )
+        if one_key:
+            stmt = stmt.where(
+                or_(
+                    table.c.dedupe_key == bindparam("key"),
+                    table.c.dedupe_key.startswith(bindparam("key_prefix")),
+                )
+            )
+        return stmt.values(status=CANCELLED, dedupe_key=None, claimed_by=None, claimed_until=None)
+
+    return build
+
+
+_WITHDRAW_ALL = Statement(_withdrawal(one_key=False))
+_WITHDRAW_ONE = Statement(_withdrawal(one_key=True))
+
+
+def withdraw(
+    session: Session, *, ref_kind: str, ref_id: int, kinds: tuple[str, str],
+    key: str | None = None, key_prefix: str | None = None,
+) -> int:  # fmt: skip
+    """Cancel the pending rows of two ``kinds`` about one record (those whose dedupe key is
+    ``key`` or begins with ``key_prefix``, if given), their keys freed; how many."""
+    params = {"ref_kind": ref_kind, "ref_id": ref_id, "kind": kinds[0], "other_kind": kinds[1]}
+    if key is None and key_prefix is None:
+        return int(_WITHDRAW_ALL.run(session, params).rowcount)
+    params |= {"key": key, "key_prefix": key_prefix}
+    return int(_WITHDRAW_ONE.run(session, params).rowcount)
 
 
 def claim_due(

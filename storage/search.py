@@ -46,6 +46,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from storage import hot
+from storage.hot import Statement
 from storage.models import Decision, Issue, Meeting
 
 DECISION: Final = "decision"
@@ -242,6 +244,38 @@ def records(session: Session, hits: Sequence[Hit]) -> list[Decision | Issue | Me
 def index(session: Session, documents: Sequence[Document]) -> None:
     """Put ``documents`` in the index (new or again), in the session's transaction."""
     index_on(session.connection(), documents)
+    if documents:
+        hot.written(session)
+
+
+_SQLITE_DOCS = Statement(
+    lambda: text(
+        "INSERT INTO search_docs (kind, record_id, terms) VALUES (:kind, :id, :terms) "
+        "ON CONFLICT (kind, record_id) DO UPDATE SET terms = excluded.terms"
+    )
+)
+_SQLITE_VOCAB = Statement(
+    lambda: text(
+        "INSERT OR IGNORE INTO search_vocab (word, head, tail, len) "
+        "SELECT value, substr(value, 1, 2), substr(value, -2), length(value) "
+        "FROM json_each(:words)"
+    )
+)
+_PG_DOCS = Statement(
+    lambda: text(
+        "INSERT INTO search_docs (kind, record_id, terms) "
+        "VALUES (:kind, :id, array_to_tsvector(CAST(:terms AS text[]))) "
+        "ON CONFLICT (kind, record_id) DO UPDATE SET terms = EXCLUDED.terms"
+    )
+)
+_PG_VOCAB = Statement(
+    lambda: text(
+        "INSERT INTO search_vocab (word, head, tail, len) "
+        "SELECT w, left(w, 2), right(w, 2), length(w) "
+        "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS v(w, n) ORDER BY n "
+        "ON CONFLICT (word) DO NOTHING"
+    )
+)
 
 
 def index_on(connection: Connection, documents: Sequence[Document]) -> None:
@@ -256,42 +290,13 @@ def index_on(connection: Connection, documents: Sequence[Document]) -> None:
     ]
     # sorted, so that two writers adding the same new words take their locks in one order
     vocabulary = sorted(set[str]().union(*(_vocabulary(terms) for _, terms in analysed)))
-    if sqlite:
-        connection.execute(
-            text(
-                "INSERT INTO search_docs (kind, record_id, terms) VALUES (:kind, :id, :terms) "
-                "ON CONFLICT (kind, record_id) DO UPDATE SET terms = excluded.terms"
-            ),
-            rows,
-        )
-        if vocabulary:
-            connection.execute(
-                text(
-                    "INSERT OR IGNORE INTO search_vocab (word, head, tail, len) "
-                    "SELECT value, substr(value, 1, 2), substr(value, -2), length(value) "
-                    "FROM json_each(:words)"
-                ),
-                {"words": json.dumps(vocabulary)},
-            )
-        return
-    connection.execute(
-        text(
-            "INSERT INTO search_docs (kind, record_id, terms) "
-            "VALUES (:kind, :id, array_to_tsvector(CAST(:terms AS text[]))) "
-            "ON CONFLICT (kind, record_id) DO UPDATE SET terms = EXCLUDED.terms"
-        ),
-        rows,
-    )
+    docs, vocab = (_SQLITE_DOCS, _SQLITE_VOCAB) if sqlite else (_PG_DOCS, _PG_VOCAB)
+    if len(rows) == 1:
+        docs.run_on(connection, rows[0])
+    else:
+        docs.run_many_on(connection, rows)
     if vocabulary:
-        connection.execute(
-            text(
-                "INSERT INTO search_vocab (word, head, tail, len) "
-                "SELECT w, left(w, 2), right(w, 2), length(w) "
-                "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS v(w, n) ORDER BY n "
-                "ON CONFLICT (word) DO NOTHING"
-            ),
-            {"words": vocabulary},
-        )
+        vocab.run_on(connection, {"words": json.dumps(vocabulary) if sqlite else vocabulary})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot import bindings, departments, mailing, outbox
@@ -77,24 +77,13 @@ def _ack_reminders(session: Session, org: OrgConfig, now: datetime) -> int:
 def withdraw_ack_reminders(session: Session, issue_id: int, code: str | None = None) -> int:
     """Withdraw the issue's pending acknowledgement reminders (one department's, or all of
     them); their keys are freed, so a reopened issue's departments are reminded again."""
-    conditions = [
-        OutboxMessage.status == outbox_store.PENDING,
-        OutboxMessage.ref_kind == "issue",
-        OutboxMessage.ref_id == issue_id,
-        OutboxMessage.kind.in_((ACK_REMINDER, mailing.REMINDER)),
-    ]
-    if code is not None:
-        conditions.append(
-            (OutboxMessage.dedupe_key == f"ackrem:{issue_id}:{code}")
-            | OutboxMessage.dedupe_key.startswith(f"mail:reminder:{issue_id}:{code}:")
-        )
-    stmt = (
-        update(OutboxMessage)
-        .where(*conditions)
-        .values(status=outbox_store.CANCELLED, dedupe_key=None, claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    kinds = (ACK_REMINDER, mailing.REMINDER)
+    if code is None:
+        return outbox_store.withdraw(session, ref_kind="issue", ref_id=issue_id, kinds=kinds)
+    return outbox_store.withdraw(
+        session, ref_kind="issue", ref_id=issue_id, kinds=kinds,
+        key=f"ackrem:{issue_id}:{code}", key_prefix=f"mail:reminder:{issue_id}:{code}:",
+    )  # fmt: skip
 
 
 def _due_moment(due: date, org: OrgConfig) -> datetime:

@@ -18,8 +18,9 @@ from bot.issues.notices import refresh_notices, tell_departments, tell_owner, te
 from bot.issues.reads import get
 from bot.orgconfig import OrgConfig
 from bot.text import guard
-from storage import common, search
+from storage import common, hot, search
 from storage import decisions as decision_store
+from storage import issues as issue_store
 from storage.models import Decision, Issue, IssueDepartment, IssueNote
 
 PRIORITIES = {
@@ -76,8 +77,7 @@ def register(
         departments=[IssueDepartment(department=c) for c in codes],
     )
     _link_source(issue, data.source)
-    session.add(issue)
-    session.flush()
+    hot.add(session, issue, "departments")
     audit.change(session, actor, issue, "registered", {"title": title, "departments": codes}, now)
     screening.screen_new(session, actor=actor, record=issue, asked=screen, now=now)
     search.index(session, [search.of_issue(issue, notes=())])
@@ -205,7 +205,8 @@ def acknowledge(
     permissions.require_department_member(actor, wanted, key="issue.ack_not_allowed", ref=issue.ref)
     if row.acked_by:
         raise UserError("issue.already_acked", ref=issue.ref, code=wanted, by=row.acked_by)
-    row.acked_by, row.acked_at = actor.user_id, now
+    if not issue_store.acknowledge(session, row, actor.user_id, now):  # a moment ago
+        raise UserError("issue.already_acked", ref=issue.ref, code=wanted, by=row.acked_by)
     followups.withdraw_ack_reminders(session, issue.id, wanted)
     audit.change(session, actor, issue, "acknowledged", {"department": wanted}, now)
     refresh_notices(session, issue, now)
