@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import departments, permissions
+from bot import departments, permissions, settled
 from bot.context import Actor
 from bot.orgconfig import OrgConfig
 from bot.text import emails
@@ -25,10 +25,16 @@ def configured(org: OrgConfig) -> dict[str, tuple[str, ...]]:
 def current(session: Session, org: OrgConfig) -> dict[str, list[str]]:
     """Every department's addresses now (code -> addresses; empty: none)."""
     out = {code: list(found) for code, found in configured(org).items()}
-    for row in session.scalars(select(DepartmentEmail)):
-        if row.department in out:  # a department that left the config is left out
-            out[row.department] = list(row.addresses)
+    for department, addresses in settled.read(session, "addresses", _stored).items():
+        if department in out:  # a department that left the config is left out
+            out[department] = list(addresses)
     return out
+
+
+def _stored(session: Session) -> dict[str, tuple[str, ...]]:
+    return {
+        row.department: tuple(row.addresses) for row in session.scalars(select(DepartmentEmail))
+    }
 
 
 def set_addresses(
@@ -41,6 +47,7 @@ def set_addresses(
     code = departments.resolve(org, [given], required=True)[0]
     addresses = emails.parse(rest)
     before = current(session, org).get(code, [])
+    common.settings_changed(session)
     row = session.get(DepartmentEmail, code)
     if row is None:
         session.add(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import outbox, permissions
+from bot import outbox, permissions, settled
 from bot.context import Actor
 from bot.errors import UserError
 from bot.orgconfig import OrgConfig
@@ -62,10 +62,11 @@ def bind(
 
 
 def current(session: Session, org: OrgConfig) -> dict[str, str]:
-    """Every binding: the config's channels, overridden by those bound at run time."""
+    """Every binding: the config's channels, overridden by those bound at run time (read
+    once per change of the settings' stamp in each process: ``bot.settled``)."""
     out = {f"dept:{d.code}": d.channel for d in org.departments if d.channel}
     out.update({f"series:{s.key}": s.channel for s in org.series if s.channel})
-    out.update(common.bindings(session))
+    out.update(settled.read(session, "bindings", common.bindings))
     return out
 
 

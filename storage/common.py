@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage import hot
 from storage.db import utcnow
 from storage.hot import Statement
 from storage.models import (
@@ -140,18 +142,61 @@ def add_receipt(
     )
 
 
-_USER_LANGUAGE = Statement(
-    lambda: select(UserPreference.language).where(UserPreference.user_id == bindparam("user_id"))
+SETTINGS = "S"  # the counter row that stamps the run-time settings (migration 0010)
+STAMP = "returbot.settings_stamp"  # session.info: the stamp read in this transaction
+CHANGED = "returbot.settings_changed"  # session.info: this transaction changes the settings
+hot.per_transaction(STAMP, CHANGED)
+
+
+def _settings_row() -> Any:
+    return select(_counter().c.value).where(_counter().c.kind == SETTINGS).scalar_subquery()
+
+
+_LANGUAGE_AND_STAMP = Statement(
+    lambda: select(
+        select(UserPreference.language)
+        .where(UserPreference.user_id == bindparam("user_id"))
+        .scalar_subquery(),
+        _settings_row(),
+    )
+)
+_MOVE_SETTINGS = Statement(
+    lambda: update(_counter()).where(_counter().c.kind == SETTINGS).values(value=bindparam("to"))
 )
 
 
 def user_language(session: Session, user_id: str) -> str | None:
-    """The user's own language, if they chose one (read on every request)."""
-    found = _USER_LANGUAGE.run(session, {"user_id": user_id}).scalar()
-    return str(found) if found is not None else None
+    """The user's own language, if they chose one (read on every request), and in the same
+    statement the settings' stamp, kept for the transaction (:func:`settings_stamp`)."""
+    row: tuple[Any, ...] = tuple(_LANGUAGE_AND_STAMP.run(session, {"user_id": user_id}).one())
+    language, stamp = row
+    if CHANGED not in session.info:
+        session.info[STAMP] = stamp
+    return str(language) if language is not None else None
+
+
+def settings_stamp(session: Session) -> int | None:
+    """The settings' stamp as read at the start of this transaction (None where it was not,
+    or where the transaction changed the settings itself): while it stands, no binding,
+    language or department address has changed since a process read them under it."""
+    found = session.info.get(STAMP)
+    return int(found) if found is not None else None
+
+
+def settings_changed(session: Session) -> None:
+    """Move the stamp: this transaction changes a binding, a language or an address (the
+    row lock orders such changes; each process reads the settings again after the commit).
+
+    The stamp moves to a random value rather than the next: a database emptied or restored
+    under running processes starts again from an old value, and what they kept under it
+    must not come back."""
+    _MOVE_SETTINGS.run(session, {"to": secrets.randbelow(2**31 - 2) + 1})
+    session.info.pop(STAMP, None)
+    session.info[CHANGED] = True
 
 
 def set_user_language(session: Session, user_id: str, language: str) -> None:
+    settings_changed(session)
     pref = session.get(UserPreference, user_id)
     if pref is None:
         session.add(UserPreference(user_id=user_id, language=language))
@@ -167,6 +212,7 @@ def bindings(session: Session) -> dict[str, str]:
 
 def bind_channel(session: Session, target: str, channel_id: str, user_id: str) -> str | None:
     """Bind ``target`` to a channel; returns the channel it was bound to before, if any."""
+    settings_changed(session)
     row = session.get(ChannelBinding, target)
     if row is None:
         session.add(ChannelBinding(target=target, channel_id=channel_id, bound_by=user_id))

@@ -264,8 +264,16 @@ def added(session: Session) -> Iterable[Any]:
     return tuple(session.info.get(ADDED, ()))
 
 
+_PER_TRANSACTION = {ADDED, WROTE}
+
+
+def per_transaction(*keys: str) -> None:
+    """Have ``session.info[key]`` forgotten when a session's transaction ends, for each key."""
+    _PER_TRANSACTION.update(keys)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(ADDED, None)
-        session.info.pop(WROTE, None)
+        for key in _PER_TRANSACTION:
+            session.info.pop(key, None)

@@ -25,6 +25,7 @@ def test_counters_are_seeded(db: Database) -> None:
             "D": 0,
             "I": 0,
             "M": 0,
+            "S": 0,
         }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, text
 from storage.db import Base, Database
 from storage.search import SEARCH_TABLES
 
-COUNTERS = "INSERT INTO counters (kind, value) VALUES ('D', 0), ('I', 0), ('M', 0)"
+COUNTERS = "INSERT INTO counters (kind, value) VALUES ('D', 0), ('I', 0), ('M', 0), ('S', 0)"
 # the tables written since they were last emptied: a table truncated (or never written) has an
 # empty file, so truncating only the others leaves every table as a fresh one is
 WRITTEN = text(
