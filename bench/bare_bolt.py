@@ -42,9 +42,14 @@ class Row(_Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+def prepare(db: Database) -> None:
+    """The durable floor's table, made before processes share it (two making it at once race)."""
+    _Base.metadata.create_all(db.engine)
+
+
 def bare_bolt(api_url: str, db: Database | None = None) -> App:
     if db is not None:
-        _Base.metadata.create_all(db.engine)
+        prepare(db)
     app = App(
         client=make_client("xoxb-bench", api_url),
         signing_secret=slackreq.SIGNING_SECRET,

@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
+from bench.bare_bolt import prepare
 from bench.issue_list import seed_issues
 from bench.seed import WORDS, percentile, seed_decisions
 from storage.models import OutboxMessage
@@ -264,6 +265,7 @@ def main() -> None:
     started = time.perf_counter()
     seed_decisions(db, args.decisions)
     seed_issues(db, args.issues)
+    prepare(db)
     print(
         f"seeded {args.decisions} decisions and {args.issues} issues "
         f"in {time.perf_counter() - started:.1f}s; {args.clients} clients, {args.seconds:.0f} s "

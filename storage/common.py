@@ -69,7 +69,7 @@ def audit(
 
     ``at`` is the moment on the application's clock (the same clock the records carry).
     """
-    _AUDIT.run(
+    _AUDIT.later(
         session,
         {
             "at": at or utcnow(),
@@ -136,7 +136,7 @@ _ADD_RECEIPT = Statement(
 def add_receipt(
     session: Session, user_id: str, fingerprint: str, result: str, at: datetime
 ) -> None:
-    _ADD_RECEIPT.run(
+    _ADD_RECEIPT.later(
         session,
         {"user_id": user_id, "fingerprint": fingerprint, "result": result, "created_at": at},
     )

@@ -120,6 +120,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        from storage import hot  # the hot path's module builds on this one
+
+        hot.deferring(self.engine)
 
     @property
     def dialect(self) -> str:

@@ -23,13 +23,16 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
+from weakref import WeakSet
 
 from sqlalchemy import Column, Table, bindparam, event, insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import Connection, CursorResult, Dialect
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import ClauseElement, Executable
 
 from storage.db import Base
@@ -116,6 +119,29 @@ class Statement:
         compiled = self.compiled(connection.dialect)
         return connection.exec_driver_sql(compiled.sql, compiled.bind(params or {}))
 
+    def later(self, session: Session, params: Mapping[str, Any] | None = None) -> None:
+        """Run with ``params`` before the next statement or the commit, whichever comes first:
+        on PostgreSQL the writes so put off go in one round trip (:func:`deferring`); a
+        write whose result nobody waits for (an audit entry, a receipt, a child row)."""
+        self._later(session, params or {}, many=False)
+
+    def later_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """:meth:`later`, once per row of ``rows``."""
+        if rows:
+            self._later(session, rows, many=True)
+
+    def _later(self, session: Session, params: Any, *, many: bool) -> None:
+        connection = session.connection()
+        compiled = self.compiled(connection.dialect)
+        if compiled.writes:
+            session.info[WROTE] = True
+        bound = [compiled.bind(row) for row in params] if many else compiled.bind(params)
+        queue = connection.info.get(DEFERRED) if _defers(connection) else None
+        if queue is None:
+            connection.exec_driver_sql(compiled.sql, bound)
+        else:
+            queue.append((compiled.sql, bound, many))
+
     def run_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run once per row of ``rows``, as one ``executemany``."""
         if rows:
@@ -143,6 +169,7 @@ class _Shape:
     columns: tuple[tuple[str, Column[Any]], ...]  # (attribute key, column), generated key left out
     generated: tuple[str, Column[Any]] | None  # the key the database makes, returned
     statement: Statement
+    plain: Statement  # the same insert without RETURNING
 
 
 _shapes: dict[type[Any], _Shape] = {}
@@ -169,12 +196,16 @@ def _shape(cls: type[Any]) -> _Shape:
             continue
         columns.append((key, column))
 
-    def build() -> Executable:
-        stmt = insert(table).values({column.name: bindparam(key) for key, column in columns})
-        return stmt.returning(generated[1]) if generated is not None else stmt
+    def plain() -> Executable:
+        return insert(table).values({column.name: bindparam(key) for key, column in columns})
 
+    def build() -> Executable:
+        stmt = plain()
+        return stmt.returning(generated[1]) if generated is not None else stmt  # type: ignore[attr-defined]
+
+    shape = _Shape(table, tuple(columns), generated, Statement(build), Statement(plain))
     with _shapes_lock:
-        found = _shapes.setdefault(cls, _Shape(table, tuple(columns), generated, Statement(build)))
+        found = _shapes.setdefault(cls, shape)
     return found
 
 
@@ -226,7 +257,7 @@ def add(session: Session, obj: T, *children: str) -> T:
             child_key = prop.mapper.get_property_by_column(remote).key
             for item in items:
                 setattr(item, child_key, getattr(obj, parent_key))
-        child_shape.statement.run_many(session, [_values(item, child_shape) for item in items])
+        child_shape.statement.later_many(session, [_values(item, child_shape) for item in items])
         adopted += items
     unset = {
         id(item): [
@@ -244,6 +275,16 @@ def add(session: Session, obj: T, *children: str) -> T:
             set_committed_value(item, rel.key, [] if rel.uselist else None)
     session.info.setdefault(ADDED, []).append(obj)
     return obj
+
+
+def add_later(session: Session, obj: Base) -> None:
+    """Insert ``obj`` (no children) as :meth:`Statement.later` does: for a row that nobody in
+    the transaction reads or refers to, whose key nobody needs (a message queued for the
+    outbox); it stays out of the session, its key unknown."""
+    shape = _shape(type(obj))
+    if shape.generated is None:
+        raise TypeError(f"{type(obj).__name__}: hot.add_later makes records with a generated key")
+    shape.plain.later(session, _values(obj, shape))
 
 
 def wrote(session: Session) -> bool:
@@ -277,3 +318,74 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         for key in _PER_TRANSACTION:
             session.info.pop(key, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# writes put off to one round trip (PostgreSQL)
+
+DEFERRED = "returbot.hot_deferred"  # connection.info: the writes put off, in order
+
+
+_deferring: WeakSet[Engine] = WeakSet()
+
+
+def _defers(connection: Connection) -> bool:
+    if connection.engine not in _deferring:
+        return False
+    connection.info.setdefault(DEFERRED, [])
+    return True
+
+
+def deferring(engine: Engine) -> None:
+    """Put off :meth:`Statement.later`'s writes on ``engine`` (PostgreSQL) until its next
+    statement or commit, and send them then in one round trip through psycopg's pipeline
+    mode: a command's child rows, audit entry, index terms, receipt and queued messages cost
+    one wait for the database instead of one each. A rollback or a connection returned to
+    the pool drops what was put off with the rest of the transaction. Errors are raised as
+    SQLAlchemy's, a dropped connection invalidated."""
+    if engine.dialect.name != "postgresql" or engine in _deferring:
+        return
+    _deferring.add(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Connection, *_args: Any) -> None:
+        if conn.info.get(DEFERRED):
+            _send(conn)
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Connection) -> None:
+        if conn.info.get(DEFERRED):
+            _send(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Connection) -> None:
+        if not conn.invalidated:  # an invalidated one's record is emptied at its checkin
+            conn.info.pop(DEFERRED, None)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info.pop(DEFERRED, None)
+
+
+def _send(conn: Connection) -> None:
+    queue: list[tuple[str, Any, bool]] = conn.info.pop(DEFERRED)
+    conn.info[DEFERRED] = []
+    raw = conn.connection.driver_connection
+    dbapi = conn.dialect.loaded_dbapi
+    sql: str = ""
+    params: Any = None
+    try:
+        with raw.pipeline():  # type: ignore[union-attr]  # left, it waits for every answer
+            cursor = raw.cursor()  # type: ignore[union-attr]
+            for sql, params, many in queue:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+    except dbapi.Error as error:
+        gone = conn.dialect.is_disconnect(error, raw, None)
+        if gone:
+            conn.invalidate(error)
+        raise DBAPIError.instance(
+            sql, params, error, dbapi.Error, connection_invalidated=gone, dialect=conn.dialect
+        ) from error

@@ -24,10 +24,15 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def add(session: Session, row: OutboxMessage) -> None:
+def add(session: Session, row: OutboxMessage, *, at_commit: bool = False) -> None:
     """Queue one message; it is sent once the caller's transaction commits and it is due (a
-    compiled insert at once, not at the next flush: ``storage.hot``)."""
-    hot.add(session, row)
+    compiled insert, not the ORM's: ``storage.hot``). ``at_commit``: written with the
+    transaction's other put-off writes, for a row nobody looks up before the commit (its id
+    stays unknown); else at once, and the row joins the session."""
+    if at_commit:
+        hot.add_later(session, row)
+    else:
+        hot.add(session, row)
 
 
 def _withdrawal(one_key: bool) -> Callable[[], Executable]:

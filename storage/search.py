@@ -46,7 +46,6 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
-from storage import hot
 from storage.hot import Statement
 from storage.models import Decision, Issue, Meeting
 
@@ -242,10 +241,16 @@ def records(session: Session, hits: Sequence[Hit]) -> list[Decision | Issue | Me
 
 
 def index(session: Session, documents: Sequence[Document]) -> None:
-    """Put ``documents`` in the index (new or again), in the session's transaction."""
-    index_on(session.connection(), documents)
+    """Put ``documents`` in the index (new or again), in the session's transaction (written
+    with its other put-off writes: nothing searches in the transaction that indexes)."""
     if documents:
-        hot.written(session)
+        _index(session.connection(), documents, session)
+
+
+def index_on(connection: Connection, documents: Sequence[Document]) -> None:
+    """:func:`index` on a connection (the migration that builds the index uses it)."""
+    if documents:
+        _index(connection, documents, None)
 
 
 _SQLITE_DOCS = Statement(
@@ -278,10 +283,7 @@ _PG_VOCAB = Statement(
 )
 
 
-def index_on(connection: Connection, documents: Sequence[Document]) -> None:
-    """:func:`index` on a connection (the migration that builds the index uses it)."""
-    if not documents:
-        return
+def _index(connection: Connection, documents: Sequence[Document], session: Session | None) -> None:
     sqlite = connection.dialect.name == "sqlite"
     analysed = [(d, d.terms()) for d in documents]  # each record's words read once
     rows = [
@@ -291,12 +293,21 @@ def index_on(connection: Connection, documents: Sequence[Document]) -> None:
     # sorted, so that two writers adding the same new words take their locks in one order
     vocabulary = sorted(set[str]().union(*(_vocabulary(terms) for _, terms in analysed)))
     docs, vocab = (_SQLITE_DOCS, _SQLITE_VOCAB) if sqlite else (_PG_DOCS, _PG_VOCAB)
+    words = {"words": json.dumps(vocabulary) if sqlite else vocabulary}
+    if session is not None:
+        if len(rows) == 1:
+            docs.later(session, rows[0])
+        else:
+            docs.later_many(session, rows)
+        if vocabulary:
+            vocab.later(session, words)
+        return
     if len(rows) == 1:
         docs.run_on(connection, rows[0])
     else:
         docs.run_many_on(connection, rows)
     if vocabulary:
-        vocab.run_on(connection, {"words": json.dumps(vocabulary) if sqlite else vocabulary})
+        vocab.run_on(connection, words)
 
 
 # ---------------------------------------------------------------------------------------------

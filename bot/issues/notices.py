@@ -60,6 +60,7 @@ def _notice(session: Session, issue: Issue, *, code: str, channel: str, now: dat
         ref_kind="issue",
         ref_id=issue.id,
         extra={"department": code},
+        at_commit=True,
     )
 
 
@@ -80,6 +81,7 @@ def tell_owner(session: Session, issue: Issue, now: datetime, org: OrgConfig | N
         ref_kind="issue",
         ref_id=issue.id,
         extra=_reach(session, org),
+        at_commit=True,
     )
 
 
@@ -102,6 +104,7 @@ def tell_owner_changed(
                 ref_kind="issue",
                 ref_id=issue.id,
                 extra={"before": before, "owner": owner, "by": actor.user_id, **reach},
+                at_commit=True,
             )
 
 
@@ -120,6 +123,7 @@ def refresh_notices(session: Session, issue: Issue, now: datetime) -> None:
                 ref_kind="issue",
                 ref_id=issue.id,
                 extra={"department": row.department},
+                at_commit=True,
             )
 
 

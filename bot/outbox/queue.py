@@ -89,8 +89,12 @@ def enqueue(
     ref_id: int | None = None,
     fallback_user: str | None = None,
     extra: dict[str, Any] | None = None,
+    at_commit: bool = False,
 ) -> OutboxMessage | None:
-    """Queue a message in the caller's transaction; None if ``dedupe_key`` was queued before."""
+    """Queue a message in the caller's transaction; None if ``dedupe_key`` was queued before.
+
+    ``at_commit`` (a message without a dedupe key): its row is written with the transaction's
+    other put-off writes, in one round trip on PostgreSQL, and its id stays unknown."""
     _checked(
         channel=channel, user=user, address=address, method=method, ts=ts, extra=extra,
         due_at=due_at,
@@ -109,7 +113,7 @@ def enqueue(
         ref_kind=ref_kind, ref_id=ref_id,
     )  # fmt: skip
     if dedupe_key is None:
-        store.add(session, row)
+        store.add(session, row, at_commit=at_commit)
         session.info[QUEUED] = True
         return row
     if store.exists_key(session, dedupe_key):

@@ -139,3 +139,52 @@ def test_a_commit_hook_sees_what_was_added_and_a_rollback_forgets_it(db: Databas
         assert seen == [["Issue"], []]
     finally:
         event.remove(db.factory, "after_commit", after_commit)
+
+
+def test_writes_put_off_are_seen_by_the_next_statement_and_kept_by_the_commit(
+    db: Database,
+) -> None:
+    with db.session() as session:
+        common.audit(session, actor="U1", entity="issue", entity_id=1, action="noted")
+        common.add_receipt(session, "U1", "f" * 64, "I-1", MOMENT)
+        assert session.scalar(text("SELECT count(*) FROM audit")) == 1  # sent before it
+        common.audit(session, actor="U1", entity="issue", entity_id=1, action="closed")
+    with db.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM audit")) == 2
+        assert common.recent_receipt(session, "U1", "f" * 64, MOMENT) == "I-1"
+
+
+def test_a_write_put_off_that_fails_fails_the_commit_as_sqlalchemys_error(db: Database) -> None:
+    with db.session() as session:
+        hot.add(session, decision(7), "departments", "tags")
+    made = []
+
+    def again() -> None:
+        with db.session() as session:
+            found = session.scalars(select(Decision).where(Decision.number == 7)).one()
+            common.audit(session, actor="U1", entity="decision", entity_id=found.id, action="x")
+            made.append(found.id)
+            hot.Statement(
+                lambda: text("INSERT INTO decision_tags (decision_id, tag) VALUES (:id, 'retur')")
+            ).later(session, {"id": found.id})  # the tag is there: the key is taken
+
+    with pytest.raises(IntegrityError):
+        again()
+    with db.session() as session:  # the connection works; nothing of the failed one is kept
+        assert session.scalar(text("SELECT count(*) FROM audit WHERE action = 'x'")) == 0
+        assert session.scalar(text("SELECT count(*) FROM decision_tags")) == 1
+
+
+def test_writes_put_off_and_rolled_back_are_gone(db: Database) -> None:
+    def failing() -> None:
+        with db.session() as session:
+            common.audit(session, actor="U1", entity="issue", entity_id=1, action="noted")
+            raise RuntimeError("the command failed")
+
+    with pytest.raises(RuntimeError):
+        failing()
+    with db.session() as session:
+        session.scalar(text("SELECT 1"))
+        common.audit(session, actor="U2", entity="issue", entity_id=1, action="noted")
+    with db.session() as session:
+        assert session.scalars(text("SELECT actor FROM audit")).all() == ["U2"]
