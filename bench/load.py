@@ -39,7 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from bench.bare_bolt import prepare
 from bench.issue_list import seed_issues
@@ -142,6 +143,51 @@ def measured(
         user, system = (b - a for a, b in zip(before[name], cpu_seconds(pids), strict=True))
         used[name] = (user, system)
     return result, CpuUse(label, wall, used)
+
+
+@dataclass
+class Waits:
+    """What the database's other sessions were doing, sampled every 10 ms during a phase."""
+
+    samples: int = 0
+    active: int = 0  # sessions running a statement, summed over the samples
+    waiting: dict[str, int] = field(default_factory=dict)  # wait event -> sessions, summed
+
+    def __str__(self) -> str:
+        if not self.samples:
+            return "no samples"
+        parts = ", ".join(
+            f"{name} {count / self.samples:.2f}"
+            for name, count in sorted(self.waiting.items(), key=lambda kv: -kv[1])[:5]
+        )
+        return (
+            f"sessions running a statement, on average {self.active / self.samples:.2f}; "
+            f"waiting on (average sessions): {parts or 'nothing'}"
+        )
+
+
+WAITS = text(
+    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND backend_type = 'client backend'"
+)
+
+
+def sample_waits(url: str, stop: threading.Event, waits: Waits) -> None:
+    """Count, every 10 ms until ``stop``, the sessions active and what they wait on (a row
+    lock of the record-number counter shows as ``Lock:transactionid`` or ``Lock:tuple``)."""
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        while not stop.wait(0.01):
+            waits.samples += 1
+            for state, kind, event in connection.execute(WAITS):
+                if state != "active":
+                    continue
+                waits.active += 1
+                if kind and kind != "Client":
+                    name = f"{kind}:{event}"
+                    waits.waiting[name] = waits.waiting.get(name, 0) + 1
+    engine.dispose()
 
 
 def returbot_command(rng: random.Random, n: int) -> tuple[str, str, str]:
@@ -320,11 +366,16 @@ def main() -> None:
             load(bare, noop_command, args.clients, 3, args.pace)
             load(bare, durable_command, args.clients, 3, args.pace)
             web_pids = [p.pid for p in webs]
+            waits, sampled = Waits(), threading.Event()
+            sampler = threading.Thread(target=sample_waits, args=(url, sampled, waits))
+            sampler.start()
             ours_result, ours_cpu = measured(
                 "returbot",
                 lambda: load(ours, returbot_command, args.clients, args.seconds, args.pace),
                 {"web processes": web_pids},
             )
+            sampled.set()
+            sampler.join()
             after = [rss(p.pid) for p in webs]
             bare_pids = {"bare processes": [p.pid for p in bares]}
             noop_result, noop_cpu = measured(
@@ -342,6 +393,7 @@ def main() -> None:
             report("durable floor", durable_result, args.seconds)
             for line in (ours_cpu, noop_cpu, durable_cpu):
                 print(line)
+            print(f"PostgreSQL during the returbot phase: {waits}")
             served = len(ours_result.latencies)
 
             def per_command(use: CpuUse, group: str, result: Result) -> float:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 def require_schema(database: Database) -> None:
     """SQLite is migrated on start; PostgreSQL must have been (``returbot db upgrade``)."""
+    if migrate.at_head(database.engine):
+        return
     if database.dialect == "sqlite":
         migrate.upgrade(database.engine)
     elif migrate.current(database.engine) != migrate.head():

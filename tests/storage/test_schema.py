@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage import migrate
 from storage.db import Base, Database
@@ -40,3 +40,18 @@ def test_downgrade_and_upgrade_again(sqlite_db: Database) -> None:
     assert migrate.current(sqlite_db.engine) is None
     migrate.upgrade(sqlite_db.engine)
     assert migrate.current(sqlite_db.engine) == migrate.head()
+
+
+def test_the_head_a_start_checks_is_alembics(db: Database) -> None:
+    """A process's start reads the version table against ``migrate.HEAD`` without Alembic."""
+    assert migrate.head() == migrate.HEAD
+    assert migrate.at_head(db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    try:
+        assert not migrate.at_head(db.engine)
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": migrate.HEAD}
+            )
