@@ -48,11 +48,10 @@ from bot.orgconfig import OrgConfig
 from bot.text.i18n import Lang
 from handlers.views import digest as views
 from returbot.console import render_blocks
+from storage import common, migrate
 from storage import digest as store
-from storage import migrate
 from storage.db import Database
 from storage.models import (
-    Counter,
     Decision,
     DecisionDepartment,
     DecisionTag,
@@ -110,7 +109,7 @@ def seed_week_decisions(db: Database, org: OrgConfig, first: int, count: int) ->
             ],
         )
         last = first + count - 1
-        session.execute(update(Counter).where(Counter.kind == "D").values(value=last))
+        common.set_numbering(session, "D", last)
         if db.dialect == "postgresql":
             session.execute(
                 text("SELECT setval(pg_get_serial_sequence('decisions', 'id'), :n)"), {"n": last}
@@ -207,7 +206,7 @@ def seed_old_issues(db: Database, first: int, count: int) -> None:
                 ],
             )
         last = first + count - 1
-        session.execute(update(Counter).where(Counter.kind == "I").values(value=last))
+        common.set_numbering(session, "I", last)
         if db.dialect == "postgresql":
             session.execute(
                 text("SELECT setval(pg_get_serial_sequence('issues', 'id'), :n)"), {"n": last}

@@ -18,14 +18,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt.request import BoltRequest
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, text
 
 from bench.seed import DEPARTMENTS, percentile, sentence
 from bot import settings as settings_module
 from returbot import wiring
-from storage import migrate
+from storage import common, migrate
 from storage.db import Database
-from storage.models import Counter, Issue, IssueDepartment
+from storage.models import Issue, IssueDepartment
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
@@ -66,7 +66,7 @@ def seed_issues(db: Database, count: int, users: int = 200) -> None:
                     for code in rng.sample(DEPARTMENTS, rng.randint(1, 3))
                 ],
             )
-        session.execute(update(Counter).where(Counter.kind == "I").values(value=count))
+        common.set_numbering(session, "I", count)
     if db.dialect == "postgresql":
         with db.session() as session:  # new issues are numbered after the seeded ones
             session.execute(

@@ -34,9 +34,9 @@ from bot.context import ManualClock
 from bot.runtime import Runtime
 from returbot import wiring
 from returbot.web_server import WebApp, make_server, serve_until_closed
-from storage import migrate
+from storage import common, migrate
 from storage.db import Database
-from storage.models import AgendaItem, Counter, Meeting
+from storage.models import AgendaItem, Meeting
 from tests.support import slackreq
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
@@ -80,7 +80,7 @@ def seed_meetings(db: Database, count: int) -> None:
             ]
         session.execute(insert(Meeting), rows)
         session.execute(insert(AgendaItem), items)
-        session.execute(update(Counter).where(Counter.kind == "M").values(value=count))
+        common.set_numbering(session, "M", count)
     if db.dialect == "postgresql":
         with db.session() as session:
             session.execute(

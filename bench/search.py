@@ -32,13 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, text
 
 from bench.seed import WORDS, percentile
 from bot import search as use_case
-from storage import migrate, search
+from storage import common, migrate, search
 from storage.db import Database
-from storage.models import AgendaItem, Counter, Decision, Issue, IssueNote, Meeting
+from storage.models import AgendaItem, Decision, Issue, IssueNote, Meeting
 from tests.support import relevance
 from tests.support.postgres import empty_postgres
 
@@ -254,7 +254,7 @@ def seed(db: Database, decisions: int, issues: int, meetings: int) -> tuple[floa
         session.execute(insert(Meeting), rows)
         session.execute(insert(AgendaItem), items)
         for kind, value in (("D", decisions), ("I", issues), ("M", meetings)):
-            session.execute(update(Counter).where(Counter.kind == kind).values(value=value))
+            common.set_numbering(session, kind, value)
         session.commit()
         records = time.perf_counter() - began
         began = time.perf_counter()

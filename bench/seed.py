@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from storage import search
+from storage import common, search
 from storage.db import Database
-from storage.models import Counter, Decision, DecisionDepartment, DecisionTag
+from storage.models import Decision, DecisionDepartment, DecisionTag
 
 WORDS = (
     "retur uttransport dublin mottak asyl opphold vedtak klage utvisning identitet reisedokument "
@@ -71,7 +71,7 @@ def seed_decisions(db: Database, count: int, *, seed: int = 7, chunk: int = 5000
                     for tag in rng.sample(TAGS, rng.randint(0, 2))
                 ],
             )
-        session.execute(update(Counter).where(Counter.kind == "D").values(value=count))
+        common.set_numbering(session, "D", count)
         index_all(session, count, chunk)
     if db.dialect == "postgresql":
         with db.session() as session:

@@ -25,7 +25,7 @@ MAX_HEADER = 32 * 1024
 # wait with the other's work. More only contend (bench/load.py, 50 clients on two processes:
 # 2 threads 300 requests/s, p99 257 ms; 4 threads 239/s, p99 374 ms; 8 threads 269/s, p99 588 ms
 # over 20 s). For more capacity, run more processes.
-REQUEST_THREADS = 2
+REQUEST_THREADS = int(__import__("os").environ.get("RB_THREADS", "2"))
 # files the process needs besides its connections: the database pool, Slack clients, logs
 FILE_RESERVE = 128
 

@@ -36,11 +36,40 @@ _NEXT_NUMBER = Statement(
         .returning(_counter().c.value)
     )
 )
+# PostgreSQL takes decisions' and issues' numbers from sequences (migration 0011)
+SEQUENCES = {"D": "record_numbers_d", "I": "record_numbers_i"}
+
+
+def _nextval(name: str) -> Statement:
+    return Statement(lambda: text(f"SELECT nextval('{name}')"), writes=True)
+
+
+_NEXT_IN_SEQUENCE = {kind: _nextval(name) for kind, name in SEQUENCES.items()}
 
 
 def next_number(session: Session, kind: str) -> int:
-    """The next human number of ``kind`` ("D", "I", "M"); the row lock serialises creators."""
+    """The next human number of ``kind`` ("D", "I", "M").
+
+    On PostgreSQL a decision's or an issue's comes from its sequence, so that creators do
+    not wait for each other's commits; a number is then lost only when the transaction that
+    took it fails after every check was passed (the database fails or the process dies
+    before the commit), and the next record takes the next. Elsewhere, and for meetings, the
+    counter row is updated, its lock held to the commit (SQLite's writers are serial anyway;
+    a meeting series takes a block of numbers at once)."""
+    connection = session.connection()
+    if kind in SEQUENCES and connection.dialect.name == "postgresql":
+        return int(_NEXT_IN_SEQUENCE[kind].run(session).scalar_one())
     return int(_NEXT_NUMBER.run(session, {"kind": kind}).scalar_one())
+
+
+def set_numbering(session: Session, kind: str, last: int) -> None:
+    """Number the next record of ``kind`` ``last + 1`` (after records were loaded in bulk)."""
+    session.execute(update(_counter()).where(_counter().c.kind == kind).values(value=last))
+    if kind in SEQUENCES and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT setval(CAST(:name AS regclass), :next, false)"),
+            {"name": SEQUENCES[kind], "next": last + 1},
+        )
 
 
 _AUDIT = Statement(

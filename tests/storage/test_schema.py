@@ -55,3 +55,29 @@ def test_the_head_a_start_checks_is_alembics(db: Database) -> None:
             connection.execute(
                 text("UPDATE alembic_version SET version_num = :v"), {"v": migrate.HEAD}
             )
+
+
+def test_numbering_goes_on_where_the_counters_were_after_0011(db: Database) -> None:
+    """On PostgreSQL decisions and issues take their numbers from sequences from 0011 on,
+    starting after the counters' values; downgraded, the counters take up where they were."""
+    from storage import common
+
+    migrate.downgrade(db.engine, "0010")
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE counters SET value = 41 WHERE kind = 'D'"))
+            connection.execute(text("UPDATE counters SET value = 6 WHERE kind = 'I'"))
+        migrate.upgrade(db.engine)
+        with db.session() as session:
+            assert common.next_number(session, "D") == 42
+            assert common.next_number(session, "I") == 7
+            assert common.next_number(session, "D") == 43
+        migrate.downgrade(db.engine, "0010")
+        with db.engine.connect() as connection:
+            counted = "SELECT value FROM counters WHERE kind = 'D'"
+            assert connection.execute(text(counted)).scalar() == 43
+    finally:
+        migrate.upgrade(db.engine)
+        with db.session() as session:
+            common.set_numbering(session, "D", 0)
+            common.set_numbering(session, "I", 0)
