@@ -24,8 +24,10 @@ MAX_HEADER = 32 * 1024
 # to the database, and the GIL lets one thread run at a time: two threads overlap one's database
 # wait with the other's work. More only contend (bench/load.py, 50 clients on two processes:
 # 2 threads 300 requests/s, p99 257 ms; 4 threads 239/s, p99 374 ms; 8 threads 269/s, p99 588 ms
-# over 20 s). For more capacity, run more processes.
-REQUEST_THREADS = int(__import__("os").environ.get("RB_THREADS", "2"))
+# over 20 s). Again after the record numbers came from sequences (issue 19), so that no lock
+# is waited on: 2 threads 181/s, p99 451 ms, 6.5 ms of CPU a command; 4 threads 148/s, p99
+# 540 ms, 8.0 ms a command, over 30 s. For more capacity, run more processes.
+REQUEST_THREADS = 2
 # files the process needs besides its connections: the database pool, Slack clients, logs
 FILE_RESERVE = 128
 
