@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,16 +72,7 @@ def set_numbering(session: Session, kind: str, last: int) -> None:
         )
 
 
-_AUDIT = Statement(
-    lambda: insert(cast(Table, AuditEntry.__table__)).values(
-        at=bindparam("at"),
-        actor=bindparam("actor"),
-        entity=bindparam("entity"),
-        entity_id=bindparam("entity_id"),
-        action=bindparam("action"),
-        changes=bindparam("changes"),
-    )
-)
+_AUDIT = hot.insert_of(AuditEntry)
 
 
 def audit(
@@ -152,14 +143,7 @@ def recent_receipt(session: Session, user_id: str, fingerprint: str, since: date
     return str(found) if found is not None else None
 
 
-_ADD_RECEIPT = Statement(
-    lambda: insert(cast(Table, CommandReceipt.__table__)).values(
-        user_id=bindparam("user_id"),
-        fingerprint=bindparam("fingerprint"),
-        result=bindparam("result"),
-        created_at=bindparam("created_at"),
-    )
-)
+_ADD_RECEIPT = hot.insert_of(CommandReceipt)
 
 
 def add_receipt(

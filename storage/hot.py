@@ -277,6 +277,12 @@ def add(session: Session, obj: T, *children: str) -> T:
     return obj
 
 
+def insert_of(cls: type[Base]) -> Statement:
+    """The plain insert of ``cls``'s rows: every column but the generated key, each bound by
+    its attribute's name (``audit``'s entries, the resend receipts)."""
+    return Statement(lambda: _shape(cls).plain._build())
+
+
 def add_later(session: Session, obj: Base) -> None:
     """Insert ``obj`` (no children) as :meth:`Statement.later` does: for a row that nobody in
     the transaction reads or refers to, whose key nobody needs (a message queued for the
