@@ -112,13 +112,16 @@ def audit_trail(session: Session, entity: str, entity_id: int) -> list[AuditEntr
     return list(session.scalars(stmt))
 
 
+_LOCK_FINGERPRINT = Statement(lambda: text("SELECT pg_advisory_xact_lock(:k)"))
+
+
 def lock_fingerprint(session: Session, user_id: str, fingerprint: str) -> None:
     """Serialise concurrent resends of one command (PostgreSQL; SQLite writers are serial)."""
     if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(
             hashlib.sha256(f"{user_id}:{fingerprint}".encode()).digest()[:8], "big", signed=True
         )
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        _LOCK_FINGERPRINT.run(session, {"k": key})
 
 
 _RECENT_RECEIPT = Statement(

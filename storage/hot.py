@@ -378,8 +378,6 @@ def _send(conn: Connection) -> None:
     conn.info[DEFERRED] = []
     raw = conn.connection.driver_connection
     dbapi = conn.dialect.loaded_dbapi
-    sql: str = ""
-    params: Any = None
     try:
         with raw.pipeline():  # type: ignore[union-attr]  # left, it waits for every answer
             cursor = raw.cursor()  # type: ignore[union-attr]
@@ -392,6 +390,8 @@ def _send(conn: Connection) -> None:
         gone = conn.dialect.is_disconnect(error, raw, None)
         if gone:
             conn.invalidate(error)
+        # which of the batch failed, the database's message says; the values stay out of it
+        batch = ";\n".join(sql for sql, _params, _many in queue)
         raise DBAPIError.instance(
-            sql, params, error, dbapi.Error, connection_invalidated=gone, dialect=conn.dialect
+            batch, None, error, dbapi.Error, connection_invalidated=gone, dialect=conn.dialect
         ) from error
