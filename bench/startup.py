@@ -12,8 +12,6 @@ or TEST_DATABASE_URL (its public schema is dropped).
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import statistics
 import subprocess
@@ -30,20 +28,14 @@ from storage import migrate
 from storage.db import Database
 from tests.support.fakeslack import FakeSlack
 from tests.support.postgres import empty_postgres
-from tests.support.processes import environment, free_port, stop_all
+from tests.support.processes import environment, free_port, health, stop_all
 
 GOAL = 1.5  # seconds
 
 
 def healthy(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        connection.request("GET", "/healthz")
-        answer = connection.getresponse()
-        body = json.loads(answer.read() or b"{}")
-        return answer.status == 200 and body.get("database") == "ok"
-    except (OSError, ValueError):
-        return False
+    report = health(port)  # None until it answers 200
+    return report is not None and report.get("database") == "ok"
 
 
 def one_start(url: str, slack_url: str, folder: str) -> float:

@@ -69,7 +69,7 @@ def record_opened(session: Session, *, user: str, now: datetime) -> None:
 def written_past_the_flush(session: Session) -> tuple[bool, Iterable[object]]:
     """Whether the session's transaction wrote without the ORM's flush (``storage.hot``), and
     the records it made so, for a commit hook: a flush hook never sees them."""
-    return hot.wrote(session) or bool(hot.added(session)), hot.added(session)
+    return hot.wrote(session), hot.added(session)  # a record added was written
 
 
 def has_opened(session: Session, user: str) -> bool:

@@ -108,11 +108,7 @@ class Statement:
 
     def run(self, session: Session, params: Mapping[str, Any] | None = None) -> Result:
         """Run once with ``params`` on the session's connection (in its transaction)."""
-        connection = session.connection()
-        compiled = self.compiled(connection.dialect)
-        if compiled.writes:
-            session.info[WROTE] = True
-        return _execute(connection, compiled.sql, compiled.bind(params or {}))
+        return self.run_on(self._connection(session), params)
 
     def run_on(self, connection: Connection, params: Mapping[str, Any] | None = None) -> Result:
         compiled = self.compiled(connection.dialect)
@@ -130,30 +126,28 @@ class Statement:
             self._later(session, rows, many=True)
 
     def _later(self, session: Session, params: Any, *, many: bool) -> None:
-        connection = session.connection()
+        connection = self._connection(session)
         compiled = self.compiled(connection.dialect)
-        if compiled.writes:
-            session.info[WROTE] = True
         bound = [compiled.bind(row) for row in params] if many else compiled.bind(params)
-        queue = connection.info.get(DEFERRED) if _defers(connection) else None
-        if queue is None:
-            _execute(connection, compiled.sql, bound, many=many)
+        if connection.engine in _deferring:
+            connection.info.setdefault(DEFERRED, []).append((compiled.sql, bound, many))
         else:
-            queue.append((compiled.sql, bound, many))
-
-    def run_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run once per row of ``rows``, as one ``executemany``."""
-        if rows:
-            connection = session.connection()
-            if self.compiled(connection.dialect).writes:
-                session.info[WROTE] = True
-            self.run_many_on(connection, rows)
+            _execute(connection, compiled.sql, bound, many=many)
 
     def run_many_on(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per row of ``rows``, as one ``executemany``."""
         if not rows:
             return
         compiled = self.compiled(connection.dialect)
         _execute(connection, compiled.sql, [compiled.bind(row) for row in rows], many=True)
+
+    def _connection(self, session: Session) -> Connection:
+        """The session's connection; the session noted as written in if this statement writes
+        (for a commit hook: :func:`wrote`)."""
+        connection = session.connection()
+        if self.compiled(connection.dialect).writes:
+            session.info[WROTE] = True
+        return connection
 
 
 class Result:
@@ -361,12 +355,6 @@ def wrote(session: Session) -> bool:
     return bool(session.info.get(WROTE))
 
 
-def written(session: Session) -> None:
-    """Note that the session's transaction wrote past the ORM (on a connection of its own
-    taken with ``session.connection()``: ``storage.search.index``)."""
-    session.info[WROTE] = True
-
-
 def added(session: Session) -> Iterable[Any]:
     """The records :func:`add` made in the session's transaction, for its ``after_commit``
     hooks (forgotten once the transaction ends, committed or not)."""
@@ -395,13 +383,6 @@ DEFERRED = "returbot.hot_deferred"  # connection.info: the writes put off, in or
 
 
 _deferring: WeakSet[Engine] = WeakSet()
-
-
-def _defers(connection: Connection) -> bool:
-    if connection.engine not in _deferring:
-        return False
-    connection.info.setdefault(DEFERRED, [])
-    return True
 
 
 def deferring(engine: Engine) -> None:
