@@ -333,6 +333,56 @@ def add(session: Session, obj: T, *children: str) -> T:
     return obj
 
 
+_loaders: dict[tuple[type[Any], str], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+
+
+def columns_of(cls: type[Base]) -> tuple[Column[Any], ...]:
+    """Every column of ``cls``'s table, in the order :func:`load` reads a row of them (for a
+    statement's ``RETURNING``)."""
+    return tuple(cast(Table, cls.__table__).columns)
+
+
+def load(session: Session, cls: type[T], rows: Iterable[Sequence[Any]]) -> list[T]:
+    """Objects of ``cls`` from rows of all its columns (:func:`columns_of`) as the driver gave
+    them, through the columns' own result processors (``UTCDateTime`` makes them aware, as the
+    ORM's loading would), kept in ``session`` as loaded. An object of the same key already in
+    the session is given the row's values instead, so that nothing in it is stale."""
+    dialect = session.get_bind().dialect
+    found = _loaders.get((cls, dialect.name))
+    if found is None:
+        mapper: Mapper[Any] = cls.__mapper__
+        columns = columns_of(cls)
+        keys = tuple(mapper.get_property_by_column(column).key for column in columns)
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
+        found = _loaders.setdefault((cls, dialect.name), (keys, processors))
+    keys, processors = found
+    made: list[T] = []
+    for row in rows:
+        values = {
+            key: process(value) if process is not None else value
+            for key, process, value in zip(keys, processors, row, strict=True)
+        }
+        obj = cls(**values)
+        identity = session.identity_key(cls, _identity_of(cls, obj))  # type: ignore[arg-type]
+        present = session.identity_map.get(identity)
+        if present is not None:
+            for key, value in values.items():
+                set_committed_value(present, key, value)
+            made.append(cast(T, present))
+            continue
+        make_transient_to_detached(obj)
+        session.add(obj)
+        made.append(obj)
+    return made
+
+
+def _identity_of(cls: type[Base], obj: Any) -> tuple[Any, ...]:
+    mapper: Mapper[Any] = cls.__mapper__
+    return tuple(getattr(obj, mapper.get_property_by_column(c).key) for c in mapper.primary_key)
+
+
 def insert_of(cls: type[Base]) -> Statement:
     """The plain insert of ``cls``'s rows: every column but the generated key, each bound by
     its attribute's name (``audit``'s entries, the resend receipts)."""

@@ -98,5 +98,36 @@ def decisions_for(session: Session, issue: Issue) -> list[Decision]:
     return list(session.scalars(stmt.order_by(Decision.number)))
 
 
-def department_row(session: Session, issue_id: int, department: str) -> IssueDepartment | None:
-    return session.get(IssueDepartment, (issue_id, department))
+_BY_ID = select(Issue).where(Issue.id == bindparam("id")).options(joinedload(Issue.departments))
+
+
+def by_id(session: Session, issue_id: int) -> Issue | None:
+    """The issue of id ``issue_id`` with its departments, in one statement."""
+    return session.scalars(_BY_ID, {"id": issue_id}).unique().one_or_none()
+
+
+_NOTICE_AT = Statement(
+    lambda: (
+        update(cast(Table, IssueDepartment.__table__))
+        .where(
+            IssueDepartment.__table__.c.issue_id == bindparam("issue_id"),
+            IssueDepartment.__table__.c.department == bindparam("department"),
+        )
+        .values(notice_channel=bindparam("channel"), notice_ts=bindparam("ts"))
+    )
+)
+
+
+def remember_notice(
+    session: Session, issue_id: int, department: str, channel: str | None, ts: str | None
+) -> None:
+    """Keep where the notice of one affected department was posted (one statement; the row in
+    the session, if it is there, shows it too)."""
+    _NOTICE_AT.run(
+        session, {"issue_id": issue_id, "department": department, "channel": channel, "ts": ts}
+    )
+    key = session.identity_key(IssueDepartment, (issue_id, department))
+    present = session.identity_map.get(key)
+    if present is not None:
+        set_committed_value(present, "notice_channel", channel)
+        set_committed_value(present, "notice_ts", ts)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Interval, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -74,10 +74,56 @@ def withdraw(
     return int(_WITHDRAW_ONE.run(session, params).rowcount)
 
 
+def _claim_statement() -> Executable:
+    table = cast(Table, OutboxMessage.__table__)
+    c = table.c
+    now = bindparam("now", type_=c.next_attempt_at.type)
+    due = (
+        select(c.id)
+        .where(
+            c.status == PENDING,
+            c.next_attempt_at <= now,
+            or_(c.claimed_until.is_(None), c.claimed_until < now),
+        )
+        .order_by(c.due_at, c.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+        # taken once, before the update: a subquery in its WHERE may be run again for
+        # each row it looks at, and lock (and claim) more rows than the limit
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    # a lease that ran out: the worker that held it may have sent the message before it
+    # stopped (or stalled), so the sender looks for it since that claim began
+    expired = and_(c.claimed_until.is_not(None), c.unsure_since.is_(None))
+    began = c.claimed_until - bindparam("lease", type_=Interval)
+    return (
+        update(table)
+        .where(c.id.in_(select(due.c.id)))
+        .values(
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("until", type_=c.claimed_until.type),
+            unsure_since=case((expired, began), else_=c.unsure_since),
+        )
+        .returning(*hot.columns_of(OutboxMessage))
+    )
+
+
+_CLAIM = Statement(_claim_statement)
+
+
 def claim_due(
     session: Session, now: datetime, worker: str, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due, unclaimed (or expired) pending rows for ``worker``."""
+    """Claim up to ``limit`` due, unclaimed (or expired) pending rows for ``worker``, oldest
+    due first. PostgreSQL: one statement, and rows another process is claiming right now are
+    skipped, not waited for. SQLite: every transaction starts with BEGIN IMMEDIATE, so claims
+    are already serial."""
+    if _is_postgres(session):
+        params = {"now": now, "limit": limit, "worker": worker, "until": now + lease}
+        found = _CLAIM.run(session, params | {"lease": lease}).rows
+        rows = hot.load(session, OutboxMessage, found)
+        return sorted(rows, key=lambda row: (row.due_at, row.id))
     stmt = (
         select(OutboxMessage)
         .where(
@@ -88,20 +134,45 @@ def claim_due(
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
-    # PostgreSQL: rows another process is claiming right now are skipped, not waited for.
-    # SQLite: every transaction starts with BEGIN IMMEDIATE, so claims are already serial.
-    if _is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
     for row in rows:
         if row.claimed_until is not None and row.unsure_since is None:
-            # the lease of a worker that died (or stalled) ran out: it may have sent the
-            # message before it stopped, so the sender looks for it before sending again
-            row.unsure_since = row.claimed_until - lease
+            row.unsure_since = row.claimed_until - lease  # as the statement above does
         row.claimed_by = worker
         row.claimed_until = now + lease
     session.flush()
     return rows
+
+
+_MARK_SENT = Statement(
+    lambda: (
+        update(cast(Table, OutboxMessage.__table__))
+        .where(
+            OutboxMessage.__table__.c.id == bindparam("id"),
+            OutboxMessage.__table__.c.status != SENT,
+        )
+        .values(
+            status=SENT,
+            sent_at=bindparam("now", type_=OutboxMessage.__table__.c.sent_at.type),
+            result_ts=bindparam("ts"),
+            result_channel=bindparam("channel"),
+            claimed_by=None,
+            claimed_until=None,
+        )
+        .returning(*hot.columns_of(OutboxMessage))
+    )
+)
+
+
+def mark_sent(
+    session: Session, row_id: int, *, now: datetime, ts: str | None, channel: str | None
+) -> OutboxMessage | None:
+    """Record row ``row_id`` sent at ``now`` as ``ts`` in ``channel`` (one statement; a row
+    cancelled while it was on its way still went out, and is so recorded); None if the row is
+    gone or was marked sent already (:func:`locked` then tells which)."""
+    found = _MARK_SENT.run(session, {"id": row_id, "now": now, "ts": ts, "channel": channel})
+    rows = hot.load(session, OutboxMessage, found.rows)
+    return rows[0] if rows else None
 
 
 def locked(session: Session, row_id: int) -> OutboxMessage | None:

@@ -12,7 +12,7 @@ from bot.issues.notices import (
     refresh_notices,
     remember_notice,
 )
-from bot.issues.reads import STATUSES, decisions_for, get, listing
+from bot.issues.reads import STATUSES, by_id, decisions_for, get, listing
 from bot.issues.writes import (
     PRIORITIES,
     IssueInput,
@@ -36,6 +36,7 @@ __all__ = [
     "acknowledge",
     "add_note",
     "assign",
+    "by_id",
     "close",
     "decisions_for",
     "get",

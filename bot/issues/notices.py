@@ -135,7 +135,6 @@ def remember_notice(session: Session, row: object) -> None:
     code = row.payload.get("extra", {}).get("department")
     if row.method != outbox.POST or row.ref_id is None or not code:
         return
-    found = store.department_row(session, row.ref_id, code)
-    if found is not None:
-        found.notice_channel = row.result_channel or row.channel
-        found.notice_ts = row.result_ts
+    store.remember_notice(
+        session, row.ref_id, code, row.result_channel or row.channel, row.result_ts
+    )

@@ -23,6 +23,11 @@ def get(session: Session, number: int, *, notes: bool = True) -> Issue:
     return issue
 
 
+def by_id(session: Session, issue_id: int) -> Issue | None:
+    """The issue of that id with its departments (for a message composed from it), if any."""
+    return store.by_id(session, issue_id)
+
+
 def listing(
     session: Session,
     *,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.outbox.queue import MAIL, UPDATE, UPLOAD, Renderer
@@ -72,18 +72,34 @@ def outgoing(row: Claimed) -> Outgoing:
     )  # fmt: skip
 
 
+class Redo(Exception):
+    """A renderer met a database error in a claim made without savepoints: the claim's
+    transaction is spoilt, and is to be rolled back and made again carefully."""
+
+
 def _compose(
-    session: Session, row: OutboxMessage, renderers: Mapping[str, Renderer]
+    session: Session, row: OutboxMessage, renderers: Mapping[str, Renderer], careful: bool
 ) -> tuple[dict[str, Any], str, str]:
     """The row's payload as its renderer composes it now; why it cannot be composed at
-    all; why not now (the database failed, which another attempt may not meet)."""
+    all; why not now (the database failed, which another attempt may not meet). Careful, each
+    renderer runs in a savepoint, so that a database error of one spoils nothing else; else
+    such an error raises :class:`Redo` (a renderer's reads fail that way only when something
+    is wrong, and two round trips a message are saved the rest of the time)."""
     payload = dict(row.payload)
     compose = renderers.get(row.kind)
     if compose is None:
         return payload, "", ""
     try:
-        with session.begin_nested():
-            text, blocks = compose(session, row)
+        if careful:
+            with session.begin_nested():
+                text, blocks = compose(session, row)
+        else:
+            try:
+                text, blocks = compose(session, row)
+            except SQLAlchemyError as error:
+                raise Redo from error
+    except Redo:
+        raise
     except (OperationalError, InterfaceError) as error:
         # its words hold SQL and its parameters: they stay in the log
         log.warning("outbox #%d: the database failed composing %s: %s", row.id, row.kind, error)
@@ -104,12 +120,13 @@ def _compose(
 
 def claim(
     session: Session, *, now: datetime, worker: str, lease: timedelta, batch: int,
-    renderers: Mapping[str, Renderer],
+    renderers: Mapping[str, Renderer], careful: bool = True,
 ) -> list[Claimed]:  # fmt: skip
-    """Up to ``batch`` due rows, leased to ``worker`` and composed."""
+    """Up to ``batch`` due rows, leased to ``worker`` and composed (``careful``: as
+    :func:`_compose` says)."""
     claimed = []
     for r in store.claim_due(session, now, worker, lease, batch):
-        payload, broken, unready = _compose(session, r, renderers)
+        payload, broken, unready = _compose(session, r, renderers, careful)
         target = str(r.channel or r.user or r.address)
         claimed.append(
             Claimed(r.id, r.kind, r.method, target, payload, to_user=r.user is not None,

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.context import Clock
 from bot.outbox.alerts import Alerts
-from bot.outbox.claims import Claimed, claim, outgoing
+from bot.outbox.claims import Claimed, Redo, claim, outgoing
 from bot.outbox.outcomes import Recorder
 from bot.outbox.queue import MEDIA, Renderer, SentHook, medium_of
 from bot.outbox.transport import Outcome, Transport, reason, redact
@@ -209,11 +209,18 @@ class Dispatcher:
             return until
 
     def _claim(self) -> list[Claimed]:
-        with self.db.session() as session:
-            return claim(
-                session, now=self.clock.now(), worker=self.worker, lease=self.lease,
-                batch=self.batch, renderers=self.renderers,
-            )  # fmt: skip
+        for careful in (False, True):
+            try:
+                with self.db.session() as session:
+                    return claim(
+                        session, now=self.clock.now(), worker=self.worker, lease=self.lease,
+                        batch=self.batch, renderers=self.renderers, careful=careful,
+                    )  # fmt: skip
+            except Redo as error:
+                # rolled back, nothing claimed: once more, each message in a savepoint
+                log.warning("outbox: composing a message failed (%s), claiming again",
+                            type(error.__cause__).__name__)  # fmt: skip
+        raise AssertionError("unreachable: a careful claim never asks for another")
 
     def _send(self, row: Claimed) -> Outcome:
         if row.broken:
@@ -248,7 +255,9 @@ class Dispatcher:
         for attempt in range(3):
             try:
                 with self.db.session() as session:
-                    return self._recorder.apply(session, row, outcome, self.clock.now())
+                    return self._recorder.apply(
+                        session, row, outcome, self.clock.now(), careful=attempt > 0
+                    )
             except Exception as error:
                 # the message went out (or not) already: losing the record would resend it
                 if attempt == 2:

@@ -36,9 +36,31 @@ class Recorder:
     alerts: Alerts
     hooks: Mapping[str, Sequence[SentHook]]
 
-    def apply(self, session: Session, claimed: Claimed, outcome: Outcome, now: datetime) -> str:
+    def apply(
+        self,
+        session: Session,
+        claimed: Claimed,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        careful: bool = True,
+    ) -> str:
         """Record ``outcome`` on the row (locked); says what it came to: sent, retried,
-        failed, or skipped (the row was gone or another worker had settled it)."""
+        failed, or skipped (the row was gone or another worker had settled it).
+
+        A message sent is recorded by one statement, and its kind's hooks run in the same
+        transaction; ``careful``, the row is read first and each hook runs in a savepoint, so
+        that a failing hook is logged and the message still recorded. The dispatcher records
+        carefully when the quick way failed (and was rolled back)."""
+        if outcome.result == "sent" and not careful:
+            sent = store.mark_sent(
+                session, claimed.id, now=now, ts=outcome.ts, channel=outcome.channel
+            )
+            if sent is not None:
+                for hook in self.hooks.get(sent.kind, ()):
+                    hook(session, sent)
+                return "sent"
+            # gone, or marked sent by another worker: what follows says which
         row = store.locked(session, claimed.id)
         if row is None:
             return "skipped"

@@ -22,7 +22,7 @@ REMINDERS = {
 
 
 def _issue(session: Session, row: OutboxMessage) -> Issue:
-    found = session.get(Issue, row.ref_id) if row.ref_id else None
+    found = issues.by_id(session, row.ref_id) if row.ref_id else None
     if found is None:
         raise LookupError(f"issue #{row.ref_id} is gone")
     return found

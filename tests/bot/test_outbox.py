@@ -817,7 +817,7 @@ def _locked_once(session: Any, row: OutboxMessage) -> tuple[str, None]:
 def test_a_database_fault_while_composing_is_tried_again_not_failed(
     db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
 ) -> None:
-    _LOCKED["left"] = 1
+    _LOCKED["left"] = 2  # the quick claim, and the careful one after it
     row_id = queue(db, clock, kind="test-locked-renderer", text="Queued text")
     assert dispatcher.run_once() == DispatchReport(retried=1)
     assert row_id is not None
@@ -827,3 +827,22 @@ def test_a_database_fault_while_composing_is_tried_again_not_failed(
     assert dispatcher.run_once() == DispatchReport(sent=1)
     assert texts(slack, "CNET") == ["Composed at last"]
     assert all(texts(slack, c) == [] for c in COORDINATORS)
+
+
+def test_a_fault_of_the_quick_claim_is_met_by_a_careful_one_at_once(
+    db: Database,
+    slack: FakeSlack,
+    dispatcher: Dispatcher,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A renderer's database error spoils the claim's transaction when no savepoint holds
+    it: the claim is rolled back and made again with savepoints, in the same run."""
+    _LOCKED["left"] = 1
+    first = queue(db, clock, kind="test-locked-renderer", text="Queued text")
+    second = queue(db, clock, text="Plain text")
+    assert dispatcher.run_once() == DispatchReport(sent=2)
+    assert sorted(texts(slack, "CNET")) == ["Composed at last", "Plain text"]
+    assert first is not None and second is not None
+    assert get(db, first).attempts == 0 and get(db, second).attempts == 0
+    assert "composing a message failed (OperationalError), claiming again" in caplog.text
