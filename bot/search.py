@@ -47,15 +47,22 @@ def kind_of(value: str | None) -> tuple[str, ...]:
 
 
 def find(
-    session: Session, *, words: str, kinds: Sequence[str] = KINDS, limit: int = LIMIT
+    session: Session,
+    *,
+    words: str,
+    kinds: Sequence[str] = KINDS,
+    limit: int = LIMIT,
+    lean: bool = False,
 ) -> list[Found]:
-    """The records best matching ``words`` (every word must match), best first."""
+    """The records best matching ``words`` (every word must match), best first; ``lean``, for
+    a list of hits only (each its line and snippet): a record's departments and tags are not
+    read."""
     if not engine.query_words(words):
         only = kinds[0] if len(kinds) == 1 and kinds[0] != MEETING else "any"
         raise UserError(f"search.needs_words_{only}")
     hits = engine.search(session, words, kinds=kinds, limit=limit)
     out: list[Found] = []
-    for hit, record in zip(hits, engine.records(session, hits), strict=True):
+    for hit, record in zip(hits, engine.records(session, hits, lean=lean), strict=True):
         if record is not None:
             out.append(Found(hit.kind, record, engine.snippet(engine.body_of(record), words)))
     return out

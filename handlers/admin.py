@@ -180,7 +180,7 @@ def calendar_feed(req: Request) -> Answer:
 
 def search(req: Request) -> Answer:
     kinds = searching.kind_of(req.option("kind"))
-    found = searching.find(req.session, words=req.parsed.text, kinds=kinds)
+    found = searching.find(req.session, words=req.parsed.text, kinds=kinds, lean=True)
     text, blocks = search_views.hits(found, req.lang)
     return Answer(text, blocks)
 

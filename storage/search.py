@@ -38,13 +38,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import Stemmer
 from rapidfuzz.distance import OSA
-from sqlalchemy import select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from storage.hot import Statement
 from storage.models import Decision, Issue, Meeting
@@ -166,8 +166,11 @@ def decision_document(
     record_id: int, *, title: str, tags: Sequence[str], details: str, decided_by: str, basis: str
 ) -> Document:
     """A decision: its title, its tags, and its details, forum and basis as its text."""
-    body = "\n".join(v for v in (details, decided_by, basis) if v)
-    return Document(DECISION, record_id, title, tuple(tags), body)
+    return Document(DECISION, record_id, title, tuple(tags), _text(details, decided_by, basis))
+
+
+def _text(*parts: str) -> str:
+    return "\n".join(v for v in parts if v)
 
 
 def issue_document(
@@ -211,32 +214,47 @@ def of_meeting(meeting: Meeting, *, agenda: Sequence[str] | None = None) -> Docu
 
 def body_of(record: Decision | Issue | Meeting) -> str:
     """The text of a record as the index reads it (its snippet is taken from it)."""
-    if isinstance(record, Decision):
-        return of_decision(record).body
+    if isinstance(record, Decision):  # its tags are not its text: they are left unread
+        return _text(record.details, record.decided_by, record.basis)
     if isinstance(record, Issue):
         return of_issue(record).body
     return of_meeting(record).body
 
 
-def records(session: Session, hits: Sequence[Hit]) -> list[Decision | Issue | Meeting | None]:
+_DECISIONS = select(Decision).where(Decision.id.in_(bindparam("ids", expanding=True)))
+_ISSUES = select(Issue).where(Issue.id.in_(bindparam("ids", expanding=True)))
+_MEETINGS = (
+    select(Meeting)
+    .where(Meeting.id.in_(bindparam("ids", expanding=True)))
+    .options(selectinload(Meeting.agenda))
+)
+# what a hit's line and snippet read: no departments, no tags (the text is read without them)
+_LEAN: dict[str, Select[Any]] = {
+    DECISION: _DECISIONS.options(lazyload(Decision.departments), lazyload(Decision.tags)),
+    ISSUE: _ISSUES.options(selectinload(Issue.notes), lazyload(Issue.departments)),
+    MEETING: _MEETINGS,
+}
+_COMPLETE: dict[str, Select[Any]] = {
+    DECISION: _DECISIONS,
+    ISSUE: _ISSUES.options(selectinload(Issue.notes)),
+    MEETING: _MEETINGS,
+}
+
+
+def records(
+    session: Session, hits: Sequence[Hit], *, lean: bool = False
+) -> list[Decision | Issue | Meeting | None]:
     """The records of ``hits``, in their order (None for one no longer there), each with the
-    children its text is read from (tags, notes, agenda) loaded in one statement per kind."""
-
-    def ids(kind: str) -> list[int]:
-        return [h.record_id for h in hits if h.kind == kind]
-
+    children its text is read from (notes, agenda) loaded in one statement per kind; and,
+    unless ``lean``, the children a record is always loaded with (departments, tags), which
+    a hit's line and snippet do not show."""
+    statements = _LEAN if lean else _COMPLETE
     loaded: dict[tuple[str, int], Decision | Issue | Meeting] = {}
-    if wanted := ids(DECISION):
-        statement = select(Decision).where(Decision.id.in_(wanted))
-        loaded.update(((DECISION, r.id), r) for r in session.scalars(statement))
-    if wanted := ids(ISSUE):
-        issues = select(Issue).where(Issue.id.in_(wanted)).options(selectinload(Issue.notes))
-        loaded.update(((ISSUE, r.id), r) for r in session.scalars(issues))
-    if wanted := ids(MEETING):
-        meetings = (
-            select(Meeting).where(Meeting.id.in_(wanted)).options(selectinload(Meeting.agenda))
-        )
-        loaded.update(((MEETING, r.id), r) for r in session.scalars(meetings))
+    for kind in KINDS:
+        wanted = [h.record_id for h in hits if h.kind == kind]
+        if wanted:
+            found = session.scalars(statements[kind], {"ids": wanted})
+            loaded.update(((kind, r.id), r) for r in found)
     return [loaded.get((h.kind, h.record_id)) for h in hits]
 
 
@@ -405,6 +423,28 @@ def search(
     return list(found.values())[:limit]
 
 
+# each level's query, compiled once (``storage.hot``)
+_MATCHING_FTS = Statement(
+    lambda: text(
+        "SELECT d.kind, d.record_id FROM search_terms "
+        "JOIN search_docs d ON d.doc = search_terms.rowid "
+        "WHERE search_terms MATCH :q ORDER BY search_terms.rowid DESC LIMIT :n"
+    ),
+    writes=False,
+)
+_MATCHING_TS = Statement(
+    lambda: text("SELECT kind, record_id FROM search_matching(CAST(:q AS tsquery), :n)"),
+    writes=False,
+)
+_VOCABULARY = Statement(
+    lambda: text(
+        "SELECT word FROM search_vocab WHERE (head = :head OR tail = :tail) "
+        "AND len BETWEEN :shortest AND :longest"
+    ),
+    writes=False,
+)
+
+
 class _Engine:
     """The dialect's statements for one search."""
 
@@ -423,20 +463,10 @@ class _Engine:
         kinds = [f"k:{k}" for k in self.kinds] if len(self.kinds) < len(KINDS) else []
         if self.sqlite:
             match = " AND ".join(_fts_any(c) for c in [*clauses, *([kinds] if kinds else [])])
-            rows = self.connection.execute(
-                text(
-                    "SELECT d.kind, d.record_id FROM search_terms "
-                    "JOIN search_docs d ON d.doc = search_terms.rowid "
-                    "WHERE search_terms MATCH :q ORDER BY search_terms.rowid DESC LIMIT :n"
-                ),
-                {"q": match, "n": wanted},
-            )
+            rows = _MATCHING_FTS.run_on(self.connection, {"q": match, "n": wanted}).rows
         else:
             tsquery = " & ".join(_ts_any(c) for c in [*clauses, *([kinds] if kinds else [])])
-            rows = self.connection.execute(
-                text("SELECT kind, record_id FROM search_matching(CAST(:q AS tsquery), :n)"),
-                {"q": tsquery, "n": wanted},
-            )
+            rows = _MATCHING_TS.run_on(self.connection, {"q": tsquery, "n": wanted}).rows
         for kind, record_id in rows:
             key = (str(kind), int(record_id))
             if key not in found and len(found) < limit:
@@ -449,18 +479,13 @@ class _Engine:
         if len(exact) < TYPO_MIN:
             return []
         # one edit leaves the first two letters or the last two as they were
-        candidates = self.connection.scalars(
-            text(
-                "SELECT word FROM search_vocab WHERE (head = :head OR tail = :tail) "
-                "AND len BETWEEN :shortest AND :longest"
-            ),
-            {
-                "head": exact[:2],
-                "tail": exact[-2:],
-                "shortest": len(exact) - 1,
-                "longest": len(exact) + 1,
-            },
-        )
+        params = {
+            "head": exact[:2],
+            "tail": exact[-2:],
+            "shortest": len(exact) - 1,
+            "longest": len(exact) + 1,
+        }
+        candidates = [w for (w,) in _VOCABULARY.run_on(self.connection, params).rows]
         return sorted(w for w in candidates if w != exact and OSA.distance(exact, w) <= 1)
 
 

@@ -74,7 +74,9 @@ def listing(req: Request) -> Answer:
 
 
 def search(req: Request) -> Answer:
-    found = searching.find(req.session, words=req.parsed.text, kinds=(searching.DECISION,))
+    found = searching.find(
+        req.session, words=req.parsed.text, kinds=(searching.DECISION,), lean=True
+    )
     text, blocks = search_views.hits(found, req.lang)
     return Answer(text, blocks)
 

@@ -161,7 +161,7 @@ def ack(req: Request) -> Answer:
 
 
 def search(req: Request) -> Answer:
-    found = searching.find(req.session, words=req.parsed.text, kinds=(searching.ISSUE,))
+    found = searching.find(req.session, words=req.parsed.text, kinds=(searching.ISSUE,), lean=True)
     text, blocks = search_views.hits(found, req.lang)
     return Answer(text, blocks)
 
