@@ -399,6 +399,15 @@ def add_later(session: Session, obj: Base) -> None:
     shape.plain.later(session, _values(obj, shape))
 
 
+def spoilt(session: Session) -> bool:
+    """Whether the session's transaction met a database error that something caught: on
+    PostgreSQL it then can only roll back (its COMMIT would roll back without a word)."""
+    raw = session.connection().connection.driver_connection
+    info = getattr(raw, "info", None)  # psycopg's; sqlite3 has none, and never spoils one
+    status = getattr(info, "transaction_status", None)
+    return status is not None and status.name == "INERROR"
+
+
 def wrote(session: Session) -> bool:
     """Whether a statement of this module wrote in the session's transaction (a flush hook
     never sees such a write; a commit hook asks here)."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox.queue import MAIL, UPDATE, UPLOAD, Renderer
 from bot.outbox.transport import Attachment, Outgoing, reason, redact
+from storage import hot
 from storage import outbox as store
 from storage.models import OutboxMessage
 
@@ -98,6 +99,9 @@ def _compose(
                 text, blocks = compose(session, row)
             except SQLAlchemyError as error:
                 raise Redo from error
+            finally:
+                if hot.spoilt(session):  # an error the renderer caught spoilt it all the same
+                    raise Redo
     except Redo:
         raise
     except (OperationalError, InterfaceError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot import outbox, status
@@ -827,6 +828,31 @@ def test_a_database_fault_while_composing_is_tried_again_not_failed(
     assert dispatcher.run_once() == DispatchReport(sent=1)
     assert texts(slack, "CNET") == ["Composed at last"]
     assert all(texts(slack, c) == [] for c in COORDINATORS)
+
+
+@TEST_RENDERERS.add("test-swallowing-renderer")
+def _swallows_an_error(session: Any, row: OutboxMessage) -> tuple[str, None]:
+    with contextlib.suppress(Exception):  # a renderer that hides its own database error
+        session.execute(text("SELECT * FROM no_such_table"))
+    return "Composed anyway", None
+
+
+def test_a_database_error_a_renderer_hides_is_not_a_claim_lost(
+    db: Database, slack: FakeSlack, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    """On PostgreSQL the error spoils the claim's transaction even though the renderer caught
+    it (its commit would roll the claim back without a word): the claim is made again with a
+    savepoint, where the renderer counts as broken. SQLite's transaction is not spoilt."""
+    row_id = queue(db, clock, kind="test-swallowing-renderer", text="Queued text")
+    report = dispatcher.run_once()
+    assert row_id is not None
+    row = get(db, row_id)
+    if db.dialect == "postgresql":
+        assert report == DispatchReport(failed=1)
+        assert row.status == "failed" and texts(slack, "CNET") == []
+    else:
+        assert report == DispatchReport(sent=1)
+        assert row.status == "sent" and texts(slack, "CNET") == ["Composed anyway"]
 
 
 def test_a_fault_of_the_quick_claim_is_met_by_a_careful_one_at_once(
