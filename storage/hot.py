@@ -29,7 +29,7 @@ from weakref import WeakSet
 from sqlalchemy import Column, Table, bindparam, event, insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -402,7 +402,10 @@ def add_later(session: Session, obj: Base) -> None:
 def spoilt(session: Session) -> bool:
     """Whether the session's transaction met a database error that something caught: on
     PostgreSQL it then can only roll back (its COMMIT would roll back without a word)."""
-    raw = session.connection().connection.driver_connection
+    try:
+        raw = session.connection().connection.driver_connection
+    except SQLAlchemyError:
+        return True  # no connection to go on with (or one to roll back): spoilt as much
     info = getattr(raw, "info", None)  # psycopg's; sqlite3 has none, and never spoils one
     status = getattr(info, "transaction_status", None)
     return status is not None and status.name == "INERROR"

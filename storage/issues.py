@@ -101,7 +101,7 @@ def listing(
     limit: int = 20,
 ) -> tuple[list[Issue], int]:
     """Issues matching the filters, most urgent first (overdue, priority, due), and the count,
-    in one statement (and one for their departments)."""
+    in one statement, their departments joined."""
     stmt = _LISTINGS[(status != "all", department is not None, user is not None)]
     given = {"status": status, "department": department, "user": user}
     params: dict[str, object] = {k: v for k, v in given.items() if v is not None}

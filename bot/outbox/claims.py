@@ -99,9 +99,12 @@ def _compose(
                 text, blocks = compose(session, row)
             except SQLAlchemyError as error:
                 raise Redo from error
-            finally:
-                if hot.spoilt(session):  # an error the renderer caught spoilt it all the same
-                    raise Redo
+            except Exception as error:
+                if hot.spoilt(session):  # a database error it caught spoilt it all the same
+                    raise Redo from error
+                raise
+            if hot.spoilt(session):
+                raise Redo
     except Redo:
         raise
     except (OperationalError, InterfaceError) as error:

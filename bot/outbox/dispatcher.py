@@ -218,8 +218,9 @@ class Dispatcher:
                     )  # fmt: skip
             except Redo as error:
                 # rolled back, nothing claimed: once more, each message in a savepoint
+                cause = error.__cause__
                 log.warning("outbox: composing a message failed (%s), claiming again",
-                            type(error.__cause__).__name__)  # fmt: skip
+                            type(cause).__name__ if cause else "an error it hid")  # fmt: skip
         raise AssertionError("unreachable: a careful claim never asks for another")
 
     def _send(self, row: Claimed) -> Outcome:
