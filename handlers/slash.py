@@ -54,6 +54,9 @@ class CommandSpec:
     options: Mapping[str, Collection[str]]
     default: str = "new"
     creates: Collection[str] = field(default_factory=frozenset)
+    # the subcommands that only read: answered from a session with no transaction around it
+    # (storage.db.Database.reading), which refuses to write
+    reads: Collection[str] = field(default_factory=frozenset)
     on_empty: OnEmpty | None = None
 
 
@@ -68,7 +71,8 @@ def run_command(
         # the whole text as the user typed it, before any part of it is read or echoed (SPEC §6)
         if guard.contains_identity_number(unescape(raw)):
             raise UserError("safety.identity_number_text")
-        with rt.db.session() as session:
+        opened = rt.db.reading() if _subcommand(spec, raw) in spec.reads else rt.db.session()
+        with opened as session:
             actor = actor_of(rt, session, body)
             answer = _dispatch(rt, spec, session, actor, client, body, raw)
     except UserError as error:
@@ -112,10 +116,18 @@ def _dispatch(
     return spec.subcommands[request.parsed.subcommand](request)
 
 
+def _subcommand(spec: CommandSpec, raw: str) -> str:
+    """The subcommand the text starts with (the command's default if it starts with none);
+    empty text, which may open a form, is no subcommand."""
+    if not raw.strip():
+        return ""
+    first = raw.strip().split(maxsplit=1)[0].lower()
+    return first if first in spec.subcommands else spec.default
+
+
 def _parse(spec: CommandSpec, raw: str) -> ParsedCommand:
     """The text split by the grammar, with the options of the subcommand it starts with."""
-    first = raw.strip().split(maxsplit=1)[0].lower() if raw.strip() else ""
-    sub = first if first in spec.subcommands else spec.default
+    sub = _subcommand(spec, raw) or spec.default
     return parse_command(
         raw,
         subcommands=spec.subcommands.keys(),

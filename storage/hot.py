@@ -36,7 +36,7 @@ from sqlalchemy.orm.interfaces import MANYTOONE
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import ClauseElement, Executable
 
-from storage.db import Base
+from storage.db import READ_ONLY, Base, ReadOnly
 
 ADDED = "hot_added"  # session.info: the records :func:`add` made in this transaction
 WROTE = "hot_wrote"  # session.info: a statement of this module wrote in this transaction
@@ -146,6 +146,8 @@ class Statement:
         (for a commit hook: :func:`wrote`)."""
         connection = session.connection()
         if self.compiled(connection.dialect).writes:
+            if session.info.get(READ_ONLY):
+                raise ReadOnly("a session that only reads was asked to write")
             session.info[WROTE] = True
         return connection
 

@@ -126,6 +126,7 @@ SPEC = CommandSpec(
         "screen": screening.SCREEN_OPTIONS,
     },
     creates=frozenset({"new"}),
+    reads=frozenset({"list", "search", "show", "help"}),
     on_empty=forms.open_modal,
 )
 

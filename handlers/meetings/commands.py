@@ -210,6 +210,7 @@ SPEC = CommandSpec(
     },
     default="schedule",
     creates=frozenset({"schedule", "agenda"}),
+    reads=frozenset({"list", "show", "series", "help"}),
     on_empty=forms.open_modal,
 )  # fmt: skip
 
