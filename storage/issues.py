@@ -6,7 +6,18 @@ import itertools
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -58,12 +69,14 @@ def acknowledge(session: Session, row: IssueDepartment, by: str, at: datetime) -
 
 def _listing(status: bool, department: bool, user: bool) -> Select[Issue, int]:
     """The list's statement for one shape of filters, its values bound: the page of issues,
-    most urgent first, each row with the count of all that match (counted before the limit)."""
-    stmt = select(Issue, func.count().over().label("total")).options(joinedload(Issue.departments))
+    most urgent first, each row with the count of all that match (a subquery the database
+    runs once: a window over every matching row would carry each whole row through it, which
+    cost PostgreSQL a third more than the two queries it replaces)."""
+    matching: list[ColumnElement[bool]] = []
     if status:
-        stmt = stmt.where(Issue.status == bindparam("status"))
+        matching.append(Issue.status == bindparam("status"))
     if department:
-        stmt = stmt.where(
+        matching.append(
             Issue.id.in_(
                 select(IssueDepartment.issue_id).where(
                     IssueDepartment.department == bindparam("department")
@@ -71,9 +84,13 @@ def _listing(status: bool, department: bool, user: bool) -> Select[Issue, int]:
             )
         )
     if user:
-        stmt = stmt.where(
-            or_(Issue.owner == bindparam("user"), Issue.reporter == bindparam("user"))
-        )
+        matching.append(or_(Issue.owner == bindparam("user"), Issue.reporter == bindparam("user")))
+    total = select(func.count()).select_from(Issue).where(*matching).correlate(None)
+    stmt = (
+        select(Issue, total.scalar_subquery().label("total"))
+        .where(*matching)
+        .options(joinedload(Issue.departments))
+    )
     today = bindparam("today", type_=Issue.due.type)
     overdue = case((and_(Issue.due.is_not(None), Issue.due < today), 0), else_=1)
     priority = case(PRIORITY_ORDER, value=Issue.priority, else_=1)
