@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
@@ -184,4 +184,12 @@ def _no_writes(session: Session, _context: object, _instances: object) -> None:
     if not session.info.get(READ_ONLY):
         return
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise ReadOnly("a session that only reads was asked to write")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_statements_that_write(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_ONLY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
         raise ReadOnly("a session that only reads was asked to write")

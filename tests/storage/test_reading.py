@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from storage import common
 from storage.db import Database, ReadOnly
@@ -68,6 +68,8 @@ def test_a_reading_session_lets_no_write_through(db: Database) -> None:
         common.audit(
             session, actor="UKARI", entity="decision", entity_id=1, action="logged", at=MOMENT
         )
+    with db.reading() as session, pytest.raises(ReadOnly):
+        session.execute(update(UserPreference).values(language="en"))
     assert audit_entries(db) == 0
 
 
