@@ -4,8 +4,6 @@ and a commit hook that sees what was made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session
 from storage import common, hot
 from storage.db import Database
 from storage.models import AuditEntry, Decision, DecisionDepartment, DecisionTag, Issue
+from tests.support.database import statements
 
 MOMENT = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=UTC)
 
@@ -27,20 +26,6 @@ def decision(number: int) -> Decision:
         departments=[DecisionDepartment(department=c) for c in ("RMA", "PU")],
         tags=[DecisionTag(tag="retur")],
     )  # fmt: skip
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def stored(session: Session, table: str, where: str, *but: str) -> dict[str, object]:

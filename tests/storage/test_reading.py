@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from storage import common
 from storage.db import Database, ReadOnly
 from storage.models import AuditEntry, UserPreference
+from tests.support.database import statements
 
 MOMENT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def preference(db: Database, user: str, language: str) -> None:

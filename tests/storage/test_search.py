@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from storage import migrate, search
 from storage.db import Database
+from tests.support.database import statements
 from tests.support.relevance import CASES, Case, documents, ref_of
 
 
@@ -204,8 +205,6 @@ def test_the_migration_builds_the_index_for_records_made_before_it(db: Database)
 def test_a_list_of_hits_reads_no_record_twice_and_nothing_it_does_not_show(db: Database) -> None:
     """``lean``: a hit's line and snippet need the record and its text, not its departments
     or tags: one statement loads the decisions, and showing them asks for nothing more."""
-    from sqlalchemy import event
-
     from bot.search import find
     from handlers.views.search import hits
     from storage.models import Decision, DecisionDepartment, DecisionTag
@@ -221,21 +220,12 @@ def test_a_list_of_hits_reads_no_record_twice_and_nothing_it_does_not_show(db: D
             session.add(decision)
             session.flush()
             search.index(session, [search.of_decision(decision)])
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with db.session() as session:
-            found = find(session, words="rutine", kinds=(search.DECISION,), lean=True)
-            loading = len(seen)
-            text_, _blocks = hits(found, "nb")
-            assert len(found) == 10 and "D-12" in text_ and "Gjelder alle" in text_
-            assert len(seen) == loading, seen[loading:]  # nothing lazily loaded
-        # one statement for the decisions (the index's are compiled ones, not counted here)
-        assert len([s for s in seen if "FROM decisions" in s]) == 1
-        assert not [s for s in seen if "decision_tags" in s or "decision_departments" in s]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    with statements(db) as seen, db.session() as session:
+        found = find(session, words="rutine", kinds=(search.DECISION,), lean=True)
+        loading = len(seen)
+        text_, _blocks = hits(found, "nb")
+        assert len(found) == 10 and "D-12" in text_ and "Gjelder alle" in text_
+        assert len(seen) == loading, seen[loading:]  # nothing lazily loaded
+    # one statement for the decisions (the index's are compiled ones, not counted here)
+    assert len([s for s in seen if "FROM decisions" in s]) == 1
+    assert not [s for s in seen if "decision_tags" in s or "decision_departments" in s]

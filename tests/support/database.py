@@ -3,7 +3,10 @@ migrations outside the models), the numbering back at 1 and the record counters 
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, text
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import bindparam, event, text
 
 from storage.db import Base, Database
 from storage.search import SEARCH_TABLES
@@ -49,3 +52,19 @@ def empty_tables(db: Database) -> None:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
         connection.execute(text(COUNTERS))
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL SQLAlchemy sends while the block runs (not the compiled statements of
+    ``storage.hot``, which go to the cursor directly)."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
