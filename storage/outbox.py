@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Interval, Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Interval, Select, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -18,6 +18,7 @@ PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
+_TABLE = cast(Table, OutboxMessage.__table__)
 
 
 def _is_postgres(session: Session) -> bool:
@@ -37,7 +38,7 @@ def add(session: Session, row: OutboxMessage, *, at_commit: bool = False) -> Non
 
 def _withdrawal(one_key: bool) -> Callable[[], Executable]:
     def build() -> Executable:
-        table = cast(Table, OutboxMessage.__table__)
+        table = _TABLE
         kinds = or_(table.c.kind == bindparam("kind"), table.c.kind == bindparam("other_kind"))
         stmt = update(table).where(
             table.c.status == PENDING,
@@ -74,19 +75,27 @@ def withdraw(
     return int(_WITHDRAW_ONE.run(session, params).rowcount)
 
 
-def _claim_statement() -> Executable:
-    table = cast(Table, OutboxMessage.__table__)
-    c = table.c
+def _due(select_: Select[Any]) -> Select[Any]:
+    """``select_`` narrowed to the rows due at ``:now`` (pending, their attempt's time come,
+    unclaimed or their lease run out), oldest due first, at most ``:limit``: what a claim
+    takes, on either database."""
+    c = _TABLE.c
     now = bindparam("now", type_=c.next_attempt_at.type)
-    due = (
-        select(c.id)
-        .where(
+    return (
+        select_.where(
             c.status == PENDING,
             c.next_attempt_at <= now,
             or_(c.claimed_until.is_(None), c.claimed_until < now),
         )
         .order_by(c.due_at, c.id)
         .limit(bindparam("limit"))
+    )
+
+
+def _claim_statement() -> Executable:
+    c = _TABLE.c
+    due = (
+        _due(select(c.id))
         .with_for_update(skip_locked=True)
         # taken once, before the update: a subquery in its WHERE may be run again for
         # each row it looks at, and lock (and claim) more rows than the limit
@@ -98,7 +107,7 @@ def _claim_statement() -> Executable:
     expired = and_(c.claimed_until.is_not(None), c.unsure_since.is_(None))
     began = c.claimed_until - bindparam("lease", type_=Interval)
     return (
-        update(table)
+        update(_TABLE)
         .where(c.id.in_(select(due.c.id)))
         .values(
             claimed_by=bindparam("worker"),
@@ -110,6 +119,7 @@ def _claim_statement() -> Executable:
 
 
 _CLAIM = Statement(_claim_statement)
+_DUE_ROWS = _due(select(OutboxMessage))  # SQLite's claim: read, then leased by the ORM
 
 
 def claim_due(
@@ -124,17 +134,7 @@ def claim_due(
         found = _CLAIM.run(session, params | {"lease": lease}).rows
         rows = hot.load(session, OutboxMessage, found)
         return sorted(rows, key=lambda row: (row.due_at, row.id))
-    stmt = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    rows = list(session.scalars(stmt))
+    rows = list(session.scalars(_DUE_ROWS, {"now": now, "limit": limit}))
     for row in rows:
         if row.claimed_until is not None and row.unsure_since is None:
             row.unsure_since = row.claimed_until - lease  # as the statement above does
@@ -146,14 +146,11 @@ def claim_due(
 
 _MARK_SENT = Statement(
     lambda: (
-        update(cast(Table, OutboxMessage.__table__))
-        .where(
-            OutboxMessage.__table__.c.id == bindparam("id"),
-            OutboxMessage.__table__.c.status != SENT,
-        )
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("id"), _TABLE.c.status != SENT)
         .values(
             status=SENT,
-            sent_at=bindparam("now", type_=OutboxMessage.__table__.c.sent_at.type),
+            sent_at=bindparam("now", type_=_TABLE.c.sent_at.type),
             result_ts=bindparam("ts"),
             result_channel=bindparam("channel"),
             claimed_by=None,
