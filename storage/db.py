@@ -156,20 +156,13 @@ class Database:
         ``BEGIN`` and no ``COMMIT`` is sent (two round trips of a read's four or five on
         PostgreSQL), and on SQLite a reader does not queue for the write lock. A write in it
         raises ``ReadOnly`` before anything is written."""
-        session = self.factory()
-        session.info[READ_ONLY] = True
         options: dict[str, Any] = {READ_ONLY: True}
         if self.dialect == "postgresql":
             options["isolation_level"] = "AUTOCOMMIT"
-        try:
+        with self.session() as session:  # its commit has nothing to commit: it ends it
+            session.info[READ_ONLY] = True
             session.connection(execution_options=options)
             yield session
-            session.commit()  # nothing to commit: the session's own end, and its hooks
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -335,7 +335,9 @@ def add(session: Session, obj: T, *children: str) -> T:
     return obj
 
 
-_loaders: dict[tuple[type[Any], str], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+# per class and dialect: its attributes' keys, their result processors, where its key is
+_Loader = tuple[tuple[str, ...], tuple[Any, ...], tuple[int, ...]]
+_loaders: dict[tuple[type[Any], str], _Loader] = {}
 
 
 def columns_of(cls: type[Base]) -> tuple[Column[Any], ...]:
@@ -358,31 +360,28 @@ def load(session: Session, cls: type[T], rows: Iterable[Sequence[Any]]) -> list[
         processors = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
-        found = _loaders.setdefault((cls, dialect.name), (keys, processors))
-    keys, processors = found
+        at = {id(column): i for i, column in enumerate(columns)}  # a Column's == is SQL
+        primary = tuple(at[id(column)] for column in mapper.primary_key)
+        found = _loaders.setdefault((cls, dialect.name), (keys, processors, primary))
+    keys, processors, primary = found
     made: list[T] = []
     for row in rows:
-        values = {
-            key: process(value) if process is not None else value
-            for key, process, value in zip(keys, processors, row, strict=True)
-        }
-        obj = cls(**values)
-        identity = session.identity_key(cls, _identity_of(cls, obj))  # type: ignore[arg-type]
+        values = [
+            process(value) if process is not None else value
+            for process, value in zip(processors, row, strict=True)
+        ]
+        identity = session.identity_key(cls, tuple(values[i] for i in primary))
         present = session.identity_map.get(identity)
         if present is not None:
-            for key, value in values.items():
+            for key, value in zip(keys, values, strict=True):
                 set_committed_value(present, key, value)
             made.append(cast(T, present))
             continue
+        obj = cls(**dict(zip(keys, values, strict=True)))
         make_transient_to_detached(obj)
         session.add(obj)
         made.append(obj)
     return made
-
-
-def _identity_of(cls: type[Base], obj: Any) -> tuple[Any, ...]:
-    mapper: Mapper[Any] = cls.__mapper__
-    return tuple(getattr(obj, mapper.get_property_by_column(c).key) for c in mapper.primary_key)
 
 
 def insert_of(cls: type[Base]) -> Statement:
