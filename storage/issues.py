@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     case,
@@ -27,9 +28,8 @@ from storage.models import Decision, Issue, IssueDepartment
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
-_BY_NUMBER = (
-    select(Issue).where(Issue.number == bindparam("number")).options(joinedload(Issue.departments))
-)
+_WITH_DEPARTMENTS = select(Issue).options(joinedload(Issue.departments))
+_BY_NUMBER = _WITH_DEPARTMENTS.where(Issue.number == bindparam("number"))
 _BY_NUMBER_WITH_NOTES = _BY_NUMBER.options(selectinload(Issue.notes))
 
 
@@ -40,15 +40,20 @@ def by_number(session: Session, number: int, *, notes: bool = True) -> Issue | N
     return session.scalars(statement, {"number": number}).unique().one_or_none()
 
 
+_DEPARTMENTS = cast(Table, IssueDepartment.__table__)
+
+
+def _department_row(*more: ColumnElement[bool]) -> Update:
+    """An update of one affected department's row (``:issue_id``, ``:department``)."""
+    c = _DEPARTMENTS.c
+    return update(_DEPARTMENTS).where(
+        c.issue_id == bindparam("issue_id"), c.department == bindparam("department"), *more
+    )
+
+
 _ACKNOWLEDGE = Statement(
-    lambda: (
-        update(cast(Table, IssueDepartment.__table__))
-        .where(
-            IssueDepartment.__table__.c.issue_id == bindparam("issue_id"),
-            IssueDepartment.__table__.c.department == bindparam("department"),
-            IssueDepartment.__table__.c.acked_by.is_(None),
-        )
-        .values(acked_by=bindparam("by"), acked_at=bindparam("at"))
+    lambda: _department_row(_DEPARTMENTS.c.acked_by.is_(None)).values(
+        acked_by=bindparam("by"), acked_at=bindparam("at")
     )
 )
 
@@ -134,7 +139,7 @@ def decisions_for(session: Session, issue: Issue) -> list[Decision]:
     return list(session.scalars(stmt.order_by(Decision.number)))
 
 
-_BY_ID = select(Issue).where(Issue.id == bindparam("id")).options(joinedload(Issue.departments))
+_BY_ID = _WITH_DEPARTMENTS.where(Issue.id == bindparam("id"))
 
 
 def by_id(session: Session, issue_id: int) -> Issue | None:
@@ -143,14 +148,7 @@ def by_id(session: Session, issue_id: int) -> Issue | None:
 
 
 _NOTICE_AT = Statement(
-    lambda: (
-        update(cast(Table, IssueDepartment.__table__))
-        .where(
-            IssueDepartment.__table__.c.issue_id == bindparam("issue_id"),
-            IssueDepartment.__table__.c.department == bindparam("department"),
-        )
-        .values(notice_channel=bindparam("channel"), notice_ts=bindparam("ts"))
-    )
+    lambda: _department_row().values(notice_channel=bindparam("channel"), notice_ts=bindparam("ts"))
 )
 
 
