@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import ClauseElement, Executable
@@ -192,12 +192,22 @@ def _execute(connection: Connection, sql: str, params: Any, *, many: bool = Fals
             cursor.executemany(sql, params)
         else:
             cursor.execute(sql, params)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        rows = cursor.fetchall() if _gave_rows(cursor) else []
         return Result(rows, cursor.rowcount)
     except connection.dialect.loaded_dbapi.Error as error:
         _raise(connection, sql, error)
     finally:
         cursor.close()
+
+
+def _gave_rows(cursor: Any) -> bool:
+    """Whether the statement just run gave rows (a SELECT, a RETURNING). psycopg's own answer,
+    ``description``, makes an object for each column first: a third of the CPU of running a
+    statement of 25 columns."""
+    result = getattr(cursor, "pgresult", None)  # psycopg's; sqlite3 has none
+    if result is None:
+        return cursor.description is not None
+    return bool(result.nfields)  # every statement here that gives rows names its columns
 
 
 def _raise(connection: Connection, sql: str, error: Exception) -> NoReturn:
@@ -364,6 +374,7 @@ def load(session: Session, cls: type[T], rows: Iterable[Sequence[Any]]) -> list[
         primary = tuple(at[id(column)] for column in mapper.primary_key)
         found = _loaders.setdefault((cls, dialect.name), (keys, processors, primary))
     keys, processors, primary = found
+    manager = cls.__mapper__.class_manager
     made: list[T] = []
     for row in rows:
         values = [
@@ -377,7 +388,10 @@ def load(session: Session, cls: type[T], rows: Iterable[Sequence[Any]]) -> list[
                 set_committed_value(present, key, value)
             made.append(cast(T, present))
             continue
-        obj = cls(**dict(zip(keys, values, strict=True)))
+        # as the ORM's own loading does: the values put in place, not set one by one through
+        # the constructor and the attributes' events (four times the work)
+        obj = cast(T, manager.new_instance())
+        instance_dict(obj).update(zip(keys, values, strict=True))
         make_transient_to_detached(obj)
         session.add(obj)
         made.append(obj)
