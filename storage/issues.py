@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage import hot
 from storage.hot import Statement
 from storage.models import Decision, Issue, IssueDepartment
 
@@ -40,6 +41,9 @@ def by_number(session: Session, number: int, *, notes: bool = True) -> Issue | N
     return session.scalars(statement, {"number": number}).unique().one_or_none()
 
 
+_ISSUES = cast(Table, Issue.__table__)
+_ISSUE_WIDTH = len(hot.columns_of(Issue))
+_ISSUE_ID = hot.columns_of(Issue).index(cast(Table, Issue.__table__).c.id)
 _DEPARTMENTS = cast(Table, IssueDepartment.__table__)
 
 
@@ -90,7 +94,7 @@ def _listing(status: bool, department: bool, user: bool) -> Select[Issue, int]:
         )
     if user:
         matching.append(or_(Issue.owner == bindparam("user"), Issue.reporter == bindparam("user")))
-    total = select(func.count()).select_from(Issue).where(*matching).correlate(None)
+    total = select(func.count()).select_from(_ISSUES).where(*matching).correlate(None)
     stmt = (
         select(Issue, total.scalar_subquery().label("total"))
         .where(*matching)
@@ -131,6 +135,23 @@ def listing(
     return [row[0] for row in rows], (int(rows[0][1]) if rows else 0)
 
 
+def _with_departments(
+    session: Session, rows: list[tuple[Any, ...]], *, after: int = 0
+) -> list[Issue]:
+    """The issues of rows of an issue's columns, ``after`` more, then one affected department's
+    (NULLs where it has none), an issue's rows one after the other: objects kept in the session
+    as loaded, each with its departments."""
+    at = _ISSUE_WIDTH
+    issues: list[Issue] = []
+    for _, group in itertools.groupby(rows, key=lambda row: row[_ISSUE_ID]):
+        mine = list(group)
+        (issue,) = hot.load(session, Issue, [mine[0][:at]])
+        affected = [row[at + after :] for row in mine if row[at + after] is not None]
+        set_committed_value(issue, "departments", hot.load(session, IssueDepartment, affected))
+        issues.append(issue)
+    return issues
+
+
 def decisions_for(session: Session, issue: Issue) -> list[Decision]:
     """Decisions linked to the issue: the one that resolved it, and those logged on it."""
     stmt = select(Decision).where(
@@ -139,12 +160,22 @@ def decisions_for(session: Session, issue: Issue) -> list[Decision]:
     return list(session.scalars(stmt.order_by(Decision.number)))
 
 
-_BY_ID = _WITH_DEPARTMENTS.where(Issue.id == bindparam("id"))
+_BY_ID = Statement(
+    lambda: (
+        select(*hot.columns_of(Issue), *hot.columns_of(IssueDepartment))
+        .select_from(_ISSUES.outerjoin(_DEPARTMENTS, _DEPARTMENTS.c.issue_id == _ISSUES.c.id))
+        .where(_ISSUES.c.id == bindparam("id"))
+        .order_by(_DEPARTMENTS.c.department)
+    )
+)
 
 
 def by_id(session: Session, issue_id: int) -> Issue | None:
-    """The issue of id ``issue_id`` with its departments, in one statement."""
-    return session.scalars(_BY_ID, {"id": issue_id}).unique().one_or_none()
+    """The issue of id ``issue_id`` with its departments, in one statement (compiled once, its
+    rows made objects as :func:`storage.hot.load` does: the outbox composes every notice and
+    reminder from it)."""
+    found = _with_departments(session, _BY_ID.run(session, {"id": issue_id}).rows)
+    return found[0] if found else None
 
 
 _NOTICE_AT = Statement(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -46,6 +47,28 @@ def reserve_numbers(session: Session, kind: str, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+def _upcoming(series: bool, until: bool) -> Select[Meeting, int]:
+    """The statement of one shape of :func:`upcoming`, its values bound: the page of meetings,
+    each row with the count of all that match (a subquery the database runs once)."""
+    matching = [Meeting.status == SCHEDULED, Meeting.ends_at > bindparam("now")]
+    if series:
+        matching.append(Meeting.series_key == bindparam("series"))
+    if until:
+        matching.append(Meeting.starts_at <= bindparam("until"))
+    total = select(func.count()).select_from(Meeting).where(*matching).correlate(None)
+    return (
+        select(Meeting, total.scalar_subquery().label("total"))
+        .where(*matching)
+        .order_by(Meeting.starts_at, Meeting.number)
+        .limit(bindparam("limit"))
+        .options(selectinload(Meeting.agenda))
+    )
+
+
+# built once for each of the four shapes (SQLAlchemy then finds each compiled in its cache)
+_UPCOMING = {shape: _upcoming(*shape) for shape in itertools.product((False, True), repeat=2)}
+
+
 def upcoming(
     session: Session,
     *,
@@ -54,19 +77,13 @@ def upcoming(
     until: datetime | None = None,
     limit: int = 20,
 ) -> tuple[list[Meeting], int]:
-    """Scheduled meetings that have not ended, soonest first, and how many there are."""
-    stmt = select(Meeting).where(Meeting.status == SCHEDULED, Meeting.ends_at > now)
-    if series:
-        stmt = stmt.where(Meeting.series_key == series)
-    if until is not None:
-        stmt = stmt.where(Meeting.starts_at <= until)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Meeting.starts_at, Meeting.number)
-        .limit(limit)
-        .options(selectinload(Meeting.agenda))
-    )
-    return list(rows), total
+    """Scheduled meetings that have not ended, soonest first, and how many there are: one
+    statement (and one for the agendas of those found)."""
+    stmt = _UPCOMING[(bool(series), until is not None)]
+    given = {"series": series or None, "until": until}
+    params = {k: v for k, v in given.items() if v is not None} | {"now": now, "limit": limit}
+    rows = session.execute(stmt, params).all()
+    return [row[0] for row in rows], (int(rows[0][1]) if rows else 0)
 
 
 def starting_between(session: Session, start: datetime, end: datetime) -> list[Meeting]:
