@@ -18,7 +18,13 @@ from bot.text.dates import (
     parse_datetime,
     parse_duration,
 )
-from bot.text.formats import format_number, format_time, month_name, weekday_name
+from bot.text.formats import (
+    format_number,
+    format_short_date,
+    format_time,
+    month_name,
+    weekday_name,
+)
 from bot.text.i18n import t
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -302,6 +308,19 @@ def test_formatting_is_in_the_time_zone_given() -> None:
     assert format_datetime(summer, "en", ZoneInfo("UTC")) == "Tuesday 30 June 2026 at 22:30"
     assert format_time(summer, "nb", OSLO) == "00.30"
     assert format_time(time(14, 0), "en") == "14:00"
+
+
+def test_a_days_text_is_the_same_whatever_asked_it_first() -> None:
+    """Each day's and clock time's text is made once: a moment's seconds, the time of a
+    datetime given as a day, or the language asked before must not change what is shown."""
+    assert format_time(time(14, 5, 59, 999), "nb") == format_time(time(14, 5), "nb") == "14.05"
+    assert format_time(time(14, 5, 1), "en") == "14:05"
+    evening = datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
+    assert format_date(evening, "en") == format_date(date(2026, 12, 1), "en") == "1 December 2026"
+    assert format_short_date(evening, "nb") == "01.12.2026"
+    assert format_short_date(evening, "en") == "01/12/2026"
+    assert format_date(date(2026, 12, 1), "nb") == "1. desember 2026"
+    assert format_date(date(2026, 12, 1), "xx") == "1. desember 2026"  # unknown: Bokmål
 
 
 def test_weekday_and_month_names_and_numbers() -> None:
