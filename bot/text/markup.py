@@ -129,6 +129,8 @@ def _escape(text: str) -> str:
 
 def mrkdwn(text: str) -> str:
     """User text made safe to show in mrkdwn: nothing pings, links show where they lead."""
+    if "<" not in text:  # no markup Slack reads: only the characters to escape (most text)
+        return _escape(text)
     return "".join(
         live or _escape("".join(p for p, _ in shown)) for shown, live in pieces(text, spans(text))
     )
@@ -136,4 +138,6 @@ def mrkdwn(text: str) -> str:
 
 def plain(text: str) -> str:
     """User text for plain_text objects: what mrkdwn would show, without markup."""
+    if "<" not in text:
+        return text
     return "".join(p for shown, _live in pieces(text, spans(text)) for p, _ in shown)

@@ -235,6 +235,14 @@ SOUP = st.lists(
 ).map("".join)  # fmt: skip
 
 
+@given(st.text(alphabet=st.characters(blacklist_characters="<")))
+def test_text_with_no_markup_is_shown_as_the_whole_reading_shows_it(text: str) -> None:
+    """Text with no ``<`` takes a short way: what it shows is what reading it for markup
+    shows (a trailing ``<x`` sends it the long way and is no markup itself)."""
+    assert markup.mrkdwn(text) + "&lt;x" == markup.mrkdwn(text + "<x")
+    assert markup.plain(text) + "<x" == markup.plain(text + "<x")
+
+
 @given(SOUP)
 def test_markup_soup_is_shown_safely(text: str) -> None:
     out = guard.mrkdwn(text)
