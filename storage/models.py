@@ -125,6 +125,19 @@ class DecisionTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
+# an issue's priority as the order of urgency: high, normal, low (anything else as normal)
+URGENCY = "CASE priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 WHEN 'low' THEN 2 ELSE 1 END"
+OPEN = text("status = 'open'")
+# indexes on expressions: each database writes them back its own way ('high'::text), so a
+# schema comparison cannot hold them to the models; tests/storage/test_schema.py reads them
+EXPRESSION_INDEXES = frozenset({"ix_issues_open_urgency"})
+
+
+def compared(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
+    """Alembic ``include_object``: everything but :data:`EXPRESSION_INDEXES`."""
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+
 class Issue(Numbered, SourceMessage, Screened, Base):
     __tablename__ = "issues"
     PREFIX = "I"
@@ -146,6 +159,23 @@ class Issue(Numbered, SourceMessage, Screened, Base):
 
     departments: Mapped[list[IssueDepartment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IssueDepartment.department"
+    )
+
+    # /issue list reads the open issues most urgent first on PostgreSQL: the overdue (a range
+    # of the first) and the rest (the second, in its order), each as far as one page, and
+    # counts them from the first, never sorting them all (migration 0012). The urgency is
+    # written as the list's statement writes it, or the database will not see that the index
+    # serves it. SQLite has them too, one schema for both, but sorts faster than it reads them.
+    __table_args__ = (
+        Index("ix_issues_open_due", "due", postgresql_where=OPEN, sqlite_where=OPEN),
+        Index(
+            "ix_issues_open_urgency",
+            text(f"({URGENCY})"),
+            "due",
+            text("number DESC"),
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        ),
     )
     notes: Mapped[list[IssueNote]] = relationship(
         cascade="all, delete-orphan", order_by="IssueNote.id"

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
-import storage.models  # noqa: F401  (registers the tables)
+import storage.models  # registers the tables
 from storage.db import Base
 from storage.search import is_model_table
 
@@ -17,6 +17,7 @@ def run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         include_name=is_model_table,
+        include_object=storage.models.compared,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,10 +1,12 @@
 """Reads the hot paths lean on, on a real SQLite file and a real PostgreSQL: the issue the
 outbox composes a notice from (compiled once, its rows made objects as the ORM would load
-them) and the page of upcoming meetings with their count in one statement."""
+them), the page of upcoming meetings with their count in one statement, and the open issues'
+list read from its two indexes in the order of the whole list."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import inspect
 
@@ -74,3 +76,35 @@ def test_upcoming_meetings_and_their_count_come_in_one_statement(db: Database) -
         page, total = meetings.upcoming(session, now=now, series="ledere", until=until)
         assert [m.number for m in page] == [2] and total == 1
         assert meetings.upcoming(session, now=now, series="")[1] == 4  # no series: all
+
+
+def test_the_open_issues_come_in_the_order_of_the_whole_list(db: Database) -> None:
+    """On PostgreSQL the open list reads the overdue and the rest apart (each from its
+    index): put together, they are the order the whole list sorts all issues in, at any page
+    length and with each filter."""
+    rng = random.Random(19)
+    today = date(2026, 12, 1)
+    with db.session() as session:
+        for n in range(1, 61):
+            made = issue(n, *rng.sample(["RMA", "AUA", "PU"], rng.randint(0, 2)))
+            made.priority = rng.choice(["high", "normal", "low"])
+            made.due = rng.choice([None, today, *(today + timedelta(days=d) for d in (-9, -1, 3))])
+            made.status = rng.choice(["open", "open", "closed"])
+            made.owner = rng.choice(["U2", "U3"])
+            session.add(made)
+    with db.reading() as session:
+        everything, _ = issues.listing(session, today=today, status="all", limit=100)
+        order = [found.number for found in everything if found.status == "open"]
+        for limit in (1, 5, 20, 100):
+            page, total = issues.listing(session, today=today, limit=limit)
+            assert [found.number for found in page] == order[:limit] and total == len(order)
+        mine = [found.number for found in everything if found.status == "open"
+                and found.owner == "U3"]  # fmt: skip
+        page, total = issues.listing(session, today=today, user="U3", limit=100)
+        assert [found.number for found in page] == mine and total == len(mine)
+        rma = [found.number for found in everything if found.status == "open"
+               and "RMA" in {d.department for d in found.departments}]  # fmt: skip
+        page, total = issues.listing(session, today=today, department="RMA", limit=7)
+        assert [found.number for found in page] == rma[:7] and total == len(rma)
+        late = [found for found in page if found.due is not None and found.due < today]
+        assert page[: len(late)] == late  # the overdue first
