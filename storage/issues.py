@@ -44,7 +44,6 @@ def by_number(session: Session, number: int, *, notes: bool = True) -> Issue | N
 
 _ISSUES = cast(Table, Issue.__table__)
 _ISSUE_WIDTH = len(hot.columns_of(Issue))
-_ISSUE_ID = hot.columns_of(Issue).index(cast(Table, Issue.__table__).c.id)
 _DEPARTMENTS = cast(Table, IssueDepartment.__table__)
 
 
@@ -194,23 +193,6 @@ def listing(
     return [row[0] for row in rows], (int(rows[0][1]) if rows else 0)
 
 
-def _with_departments(
-    session: Session, rows: list[tuple[Any, ...]], *, after: int = 0
-) -> list[Issue]:
-    """The issues of rows of an issue's columns, ``after`` more, then one affected department's
-    (NULLs where it has none), an issue's rows one after the other: objects kept in the session
-    as loaded, each with its departments."""
-    at = _ISSUE_WIDTH
-    issues: list[Issue] = []
-    for _, group in itertools.groupby(rows, key=lambda row: row[_ISSUE_ID]):
-        mine = list(group)
-        (issue,) = hot.load(session, Issue, [mine[0][:at]])
-        affected = [row[at + after :] for row in mine if row[at + after] is not None]
-        set_committed_value(issue, "departments", hot.load(session, IssueDepartment, affected))
-        issues.append(issue)
-    return issues
-
-
 def decisions_for(session: Session, issue: Issue) -> list[Decision]:
     """Decisions linked to the issue: the one that resolved it, and those logged on it."""
     stmt = select(Decision).where(
@@ -233,8 +215,14 @@ def by_id(session: Session, issue_id: int) -> Issue | None:
     """The issue of id ``issue_id`` with its departments, in one statement (compiled once, its
     rows made objects as :func:`storage.hot.load` does: the outbox composes every notice and
     reminder from it)."""
-    found = _with_departments(session, _BY_ID.run(session, {"id": issue_id}).rows)
-    return found[0] if found else None
+    rows = _BY_ID.run(session, {"id": issue_id}).rows
+    if not rows:
+        return None
+    at = _ISSUE_WIDTH  # then an affected department's columns, NULLs where there is none
+    (issue,) = hot.load(session, Issue, [rows[0][:at]])
+    affected = [row[at:] for row in rows if row[at] is not None]
+    set_committed_value(issue, "departments", hot.load(session, IssueDepartment, affected))
+    return issue
 
 
 _NOTICE_AT = Statement(

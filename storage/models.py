@@ -160,6 +160,10 @@ class Issue(Numbered, SourceMessage, Screened, Base):
     departments: Mapped[list[IssueDepartment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IssueDepartment.department"
     )
+    notes: Mapped[list[IssueNote]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueNote.id"
+    )
+    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
 
     # /issue list reads the open issues most urgent first on PostgreSQL: the overdue (a range
     # of the first) and the rest (the second, in its order), each as far as one page, and
@@ -177,10 +181,6 @@ class Issue(Numbered, SourceMessage, Screened, Base):
             sqlite_where=OPEN,
         ),
     )
-    notes: Mapped[list[IssueNote]] = relationship(
-        cascade="all, delete-orphan", order_by="IssueNote.id"
-    )
-    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
 
 
 class IssueDepartment(Base):
