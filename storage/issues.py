@@ -28,10 +28,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import hot
 from storage.hot import Statement
-from storage.models import URGENCY, Decision, Issue, IssueDepartment
+from storage.models import PRIORITY_ORDER, URGENCY, Decision, Issue, IssueDepartment
 
-_WITH_DEPARTMENTS = select(Issue).options(joinedload(Issue.departments))
-_BY_NUMBER = _WITH_DEPARTMENTS.where(Issue.number == bindparam("number"))
+_BY_NUMBER = (
+    select(Issue).where(Issue.number == bindparam("number")).options(joinedload(Issue.departments))
+)
 _BY_NUMBER_WITH_NOTES = _BY_NUMBER.options(selectinload(Issue.notes))
 
 
@@ -92,7 +93,6 @@ def _filters(department: bool, user: bool) -> list[ColumnElement[bool]]:
     return matching
 
 
-PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 # the urgency and the open issues as the indexes of migration 0012 are written: a value bound
 # in their place would hide from the database that the indexes serve the statement
 _URGENCY = literal_column(f"({URGENCY})", Integer)

@@ -125,8 +125,14 @@ class DecisionTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
-# an issue's priority as the order of urgency: high, normal, low (anything else as normal)
-URGENCY = "CASE priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 WHEN 'low' THEN 2 ELSE 1 END"
+# an issue's priority as the order of urgency: high, normal, low (anything else as normal),
+# and the same as SQL (the indexes of migration 0012 are on it)
+PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
+URGENCY = (
+    "CASE priority "
+    + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in PRIORITY_ORDER.items())
+    + f" ELSE {PRIORITY_ORDER['normal']} END"
+)
 OPEN = text("status = 'open'")
 # indexes on expressions: each database writes them back its own way ('high'::text), so a
 # schema comparison cannot hold them to the models; tests/storage/test_schema.py reads them
